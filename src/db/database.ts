@@ -1,0 +1,268 @@
+// Owns connections: a `Database` is either a pg Pool on a PostgreSQL server or an embedded PGlite
+// in a local data directory. Everything above talks to `SqlExecutor`, so the same SQL runs on both.
+// Also owns the tenant transaction (set_config of thread_store.tenant_id, transaction-local) and
+// the mapping of driver errors to our typed errors (without bound parameters: they hold user text).
+import pg from 'pg';
+import { ConflictError, InternalError, InvalidRequestError, ResourceExhaustedError, ThreadStoreError } from '../model/errors.js';
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface SqlExecutor {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+}
+
+export interface TransactionOptions {
+  /** Tenant whose rows the transaction may see (RLS). Omit only for tenant-less admin work. */
+  tenantId?: string;
+  /** Name of the operation, used in error messages. */
+  operation?: string;
+}
+
+export interface Database {
+  readonly kind: 'postgres' | 'embedded';
+  /** Human description of where we are connected (no password). */
+  readonly location: string;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** A dedicated session (not in a transaction), for migrations and advisory locks. */
+  withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Run every later statement as `role` (e.g. the non-owner application role, so RLS applies even
+   * when the connecting user owns the tables). Called after migrations, which need the owner.
+   */
+  useRole(role: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const RETRYABLE_SQLSTATE_PREFIXES = ['08', '40', '57P'];
+
+/** Whether a failure may succeed when retried as a whole (connection loss, serialization, shutdown). */
+export function isRetryableDbError(error: unknown): boolean {
+  const code = sqlStateOf(error);
+  if (code !== undefined) return RETRYABLE_SQLSTATE_PREFIXES.some((p) => code.startsWith(p)) || code === '57014';
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|Client has encountered a connection error|not queryable/i.test(message);
+}
+
+export function sqlStateOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Map a driver error to a ThreadStoreError; the SQLSTATE stays reachable as `cause.code`. */
+export function mapDbError(error: unknown, operation: string): ThreadStoreError {
+  if (error instanceof ThreadStoreError) return error;
+  const code = sqlStateOf(error);
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const text = `${operation}: ${code ? `${code} ` : ''}${message}`;
+  if (code === '23505' || code === '40001' || code === '40P01') return new ConflictError(text, { cause: error });
+  if (code?.startsWith('22') || code === '23514' || code === '23502') return new InvalidRequestError(text, { cause: error });
+  if (code?.startsWith('53') || code === '54000' || code === '54001') return new ResourceExhaustedError(text, { cause: error });
+  return new InternalError(text, { cause: error });
+}
+
+async function runTransaction<T>(
+  exec: SqlExecutor,
+  fn: (tx: SqlExecutor) => Promise<T>,
+  options: TransactionOptions,
+): Promise<T> {
+  await exec.query('BEGIN');
+  try {
+    if (options.tenantId !== undefined) {
+      await exec.query(`SELECT set_config('thread_store.tenant_id', $1, true)`, [options.tenantId]);
+    }
+    const result = await fn(exec);
+    await exec.query('COMMIT');
+    return result;
+  } catch (error) {
+    try {
+      await exec.query('ROLLBACK');
+    } catch {
+      // The connection may be gone; the server rolls back on its own.
+    }
+    throw error;
+  }
+}
+
+// ---- PostgreSQL server (pg Pool) ---------------------------------------------------------------
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const poolTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    // int8 counters and seqs fit in a double for any realistic thread; keep them numbers.
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+} as unknown as pg.CustomTypesConfig;
+
+export interface PostgresDatabaseOptions {
+  url: string;
+  maxConnections?: number;
+  statementTimeoutMs?: number;
+  applicationName?: string;
+}
+
+class PostgresDatabase implements Database {
+  readonly kind = 'postgres' as const;
+  readonly location: string;
+  readonly pool: pg.Pool;
+
+  constructor(options: PostgresDatabaseOptions) {
+    const url = new URL(options.url);
+    this.location = `postgres://${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections ?? 10,
+      types: poolTypes,
+      application_name: options.applicationName ?? 'pg-thread-store',
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    });
+    // An idle client that loses its connection must not crash the process.
+    this.pool.on('error', () => {});
+  }
+
+  private role: string | undefined;
+  private readonly clientRoles = new WeakMap<pg.PoolClient, string>();
+
+  async useRole(role: string): Promise<void> {
+    this.role = role;
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const client = await this.connect(options.operation);
+    let broken = false;
+    try {
+      return await runTransaction(client as unknown as SqlExecutor, fn, options);
+    } catch (error) {
+      broken = isRetryableDbError(error);
+      throw mapDbError(error, options.operation ?? 'transaction');
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.connect('session');
+    try {
+      return await fn(client as unknown as SqlExecutor);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async connect(operation = 'connect'): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw mapDbError(error, operation);
+    }
+    if (this.role !== undefined && this.clientRoles.get(client) !== this.role) {
+      try {
+        await client.query(`SET ROLE ${pg.escapeIdentifier(this.role)}`);
+        this.clientRoles.set(client, this.role);
+      } catch (error) {
+        client.release(true);
+        throw mapDbError(error, operation);
+      }
+    }
+    return client;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export function openPostgresDatabase(options: PostgresDatabaseOptions): Database {
+  return new PostgresDatabase(options);
+}
+
+// ---- Embedded (PGlite) -------------------------------------------------------------------------
+
+interface PGliteLike {
+  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
+  exec(text: string): Promise<unknown>;
+  close(): Promise<void>;
+  waitReady: Promise<void>;
+}
+
+export interface EmbeddedDatabaseOptions {
+  /** Data directory; `undefined` keeps the database in memory (tests). */
+  dataDir?: string;
+}
+
+/**
+ * PGlite is one connection. Transactions are serialized through a promise chain so that
+ * concurrent callers never interleave statements inside one another's transaction.
+ */
+class EmbeddedDatabase implements Database {
+  readonly kind = 'embedded' as const;
+  readonly location: string;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: PGliteLike,
+    dataDir: string | undefined,
+  ) {
+    this.location = dataDir ? `embedded:${dataDir}` : 'embedded:memory';
+  }
+
+  private executor(): SqlExecutor {
+    const db = this.db;
+    return {
+      async query<R>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+        const result = await db.query<R>(text, params ? [...params] : undefined);
+        return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      },
+    };
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.serialize(async () => {
+      try {
+        return await runTransaction(this.executor(), fn, options);
+      } catch (error) {
+        throw mapDbError(error, options.operation ?? 'transaction');
+      }
+    });
+  }
+
+  withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.serialize(() => fn(this.executor()));
+  }
+
+  useRole(role: string): Promise<void> {
+    return this.serialize(async () => {
+      await this.db.exec(`SET ROLE ${pg.escapeIdentifier(role)}`);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.serialize(() => this.db.close());
+  }
+}
+
+export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions = {}): Promise<Database> {
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+  ]);
+  if (options.dataDir) {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(options.dataDir, { recursive: true });
+  }
+  // Options must be the only argument: PGlite ignores `extensions` when given as (dataDir, options).
+  const db = new PGlite({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), extensions: { pg_trgm } }) as unknown as PGliteLike;
+  await db.waitReady;
+  return new EmbeddedDatabase(db, options.dataDir);
+}

@@ -1,0 +1,127 @@
+// Owns schema migrations. Reads drizzle-kit's journal (0.x layout: drizzle/meta/_journal.json and
+// drizzle/<tag>.sql, statements split on `--> statement-breakpoint`) and applies what is missing,
+// each migration in its own transaction, under a session advisory lock so concurrent migrate()
+// calls wait for each other and all succeed. Unlike drizzle's own migrator it verifies the hash of
+// every applied migration and refuses a database that has migrations this version does not know.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { InternalError } from '../model/errors.js';
+import type { Database, SqlExecutor } from './database.js';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle/', import.meta.url));
+/** Arbitrary constant: the advisory lock key every thread-store migrator agrees on. */
+const MIGRATION_LOCK_KEY = 7_425_193_011;
+const LOCK_TIMEOUT = '120s';
+
+export interface Migration {
+  tag: string;
+  hash: string;
+  statements: string[];
+}
+
+export interface MigrationResult {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+interface Journal {
+  entries: { idx: number; tag: string }[];
+}
+
+export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
+  const journal = JSON.parse(await readFile(`${dir}/meta/_journal.json`, 'utf8')) as Journal;
+  const entries = [...journal.entries].sort((a, b) => a.idx - b.idx);
+  return Promise.all(
+    entries.map(async ({ tag }) => {
+      const sql = await readFile(`${dir}/${tag}.sql`, 'utf8');
+      return {
+        tag,
+        hash: createHash('sha256').update(sql).digest('hex'),
+        statements: sql
+          .split('--> statement-breakpoint')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      };
+    }),
+  );
+}
+
+async function ensureLedger(session: SqlExecutor): Promise<void> {
+  await session.query(`CREATE SCHEMA IF NOT EXISTS thread_store_meta`);
+  await session.query(
+    `CREATE TABLE IF NOT EXISTS thread_store_meta.migrations (
+       idx integer PRIMARY KEY,
+       tag text NOT NULL UNIQUE,
+       hash text NOT NULL,
+       applied_at timestamptz NOT NULL DEFAULT now()
+     )`,
+  );
+}
+
+export async function migrate(db: Database, migrations?: Migration[]): Promise<MigrationResult> {
+  const all = migrations ?? (await loadMigrations());
+  return db.withSession(async (session) => {
+    await session.query(`SET lock_timeout = '${LOCK_TIMEOUT}'`);
+    await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      // Creating the ledger races between first-time migrators only outside the lock; inside it is safe.
+      await ensureLedger(session);
+      const { rows } = await session.query<{ idx: number; tag: string; hash: string }>(
+        'SELECT idx, tag, hash FROM thread_store_meta.migrations ORDER BY idx',
+      );
+      const known = new Map(all.map((m, i) => [m.tag, { m, i }]));
+      for (const row of rows) {
+        const local = known.get(row.tag);
+        if (!local) {
+          throw new InternalError(`database has migration ${row.tag} that this version of pg-thread-store does not know; upgrade the package`);
+        }
+        if (local.m.hash !== row.hash) {
+          throw new InternalError(`migration ${row.tag} was changed after it was applied (hash mismatch)`);
+        }
+        if (local.i !== row.idx) throw new InternalError(`migration ${row.tag} is recorded at position ${row.idx}, expected ${local.i}`);
+      }
+      const appliedTags = new Set(rows.map((r) => r.tag));
+      const result: MigrationResult = { applied: [], alreadyApplied: [...appliedTags] };
+      for (const [idx, migration] of all.entries()) {
+        if (appliedTags.has(migration.tag)) continue;
+        if (rows.some((r) => r.idx > idx)) {
+          throw new InternalError(`migration ${migration.tag} is older than the newest applied one; refusing to apply out of order`);
+        }
+        await session.query('BEGIN');
+        try {
+          for (const statement of migration.statements) await session.query(statement);
+          await session.query('INSERT INTO thread_store_meta.migrations (idx, tag, hash) VALUES ($1, $2, $3)', [
+            idx,
+            migration.tag,
+            migration.hash,
+          ]);
+          await session.query('COMMIT');
+        } catch (error) {
+          await session.query('ROLLBACK').catch(() => {});
+          throw new InternalError(`migration ${migration.tag} failed: ${(error as Error).message}`, { cause: error });
+        }
+        result.applied.push(migration.tag);
+      }
+      return result;
+    } finally {
+      await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+      await session.query('RESET lock_timeout').catch(() => {});
+    }
+  });
+}
+
+export interface SchemaStatus {
+  appliedMigrations: string[];
+  pendingMigrations: string[];
+}
+
+export async function schemaStatus(db: Database): Promise<SchemaStatus> {
+  const all = await loadMigrations();
+  const applied = await db.withSession(async (s) => {
+    const exists = await s.query<{ ok: boolean }>(`SELECT to_regclass('thread_store_meta.migrations') IS NOT NULL AS ok`);
+    if (!exists.rows[0]?.ok) return [] as string[];
+    return (await s.query<{ tag: string }>('SELECT tag FROM thread_store_meta.migrations ORDER BY idx')).rows.map((r) => r.tag);
+  });
+  return { appliedMigrations: applied, pendingMigrations: all.map((m) => m.tag).filter((t) => !applied.includes(t)) };
+}

@@ -1,0 +1,149 @@
+// Owns the drizzle definition of the metadata tables: threads, checkpoints, spawn edges, writer
+// claims and per-tenant clocks. `tenant_id` leads every primary key so the schema distributes on
+// Citus by tenant unchanged. Partitioning, RLS and trigram indexes are in hand-written migrations.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const threadStoreSchema = pgSchema('thread_store');
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+export const threads = threadStoreSchema.table(
+  'threads',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    id: uuid('id').notNull(),
+    sessionId: uuid('session_id'),
+    forkedFromId: uuid('forked_from_id'),
+    parentThreadId: uuid('parent_thread_id'),
+    source: text('source').notNull().default('unknown'),
+    threadSource: text('thread_source'),
+    originator: text('originator'),
+    modelProvider: text('model_provider').notNull().default(''),
+    model: text('model'),
+    reasoningEffort: text('reasoning_effort'),
+    cwd: text('cwd').notNull().default(''),
+    cliVersion: text('cli_version').notNull().default(''),
+    name: text('name'),
+    title: text('title').notNull().default(''),
+    preview: text('preview').notNull().default(''),
+    firstUserMessage: text('first_user_message'),
+    agentNickname: text('agent_nickname'),
+    agentRole: text('agent_role'),
+    agentPath: text('agent_path'),
+    approvalMode: text('approval_mode').notNull().default('on-request'),
+    memoryMode: text('memory_mode').notNull().default('enabled'),
+    historyMode: text('history_mode').notNull().default('legacy'),
+    gitSha: text('git_sha'),
+    gitBranch: text('git_branch'),
+    gitOriginUrl: text('git_origin_url'),
+    tokensUsed: bigint('tokens_used', { mode: 'number' }).notNull().default(0),
+    tokenUsage: jsonb('token_usage'),
+    permissionProfile: jsonb('permission_profile'),
+    extra: jsonb('extra').notNull().default(sql`'{}'::jsonb`),
+    rolloutPath: text('rollout_path'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    recencyAt: ts('recency_at').notNull(),
+    archivedAt: ts('archived_at'),
+    // Copy-free forks: items of history_base_thread_id with seq <= history_base_seq are inherited.
+    historyBaseThreadId: uuid('history_base_thread_id'),
+    historyBaseSeq: bigint('history_base_seq', { mode: 'number' }),
+    // Writer bookkeeping, maintained in the same transaction as the item rows.
+    lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(-1),
+    itemCount: bigint('item_count', { mode: 'number' }).notNull().default(0),
+    byteSize: bigint('byte_size', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ name: 'threads_pkey', columns: [t.tenantId, t.id] }),
+    // One index per default list sort; the partial "visible" ones mirror Codex's hidden empty-preview rule.
+    index('threads_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()).where(sql`archived_at IS NULL AND preview <> ''`),
+    index('threads_updated_idx').on(t.tenantId, t.updatedAt.desc(), t.id.desc()).where(sql`archived_at IS NULL AND preview <> ''`),
+    index('threads_recency_idx').on(t.tenantId, t.recencyAt.desc(), t.id.desc()).where(sql`archived_at IS NULL AND preview <> ''`),
+    index('threads_archived_created_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()).where(sql`archived_at IS NOT NULL`),
+    index('threads_archived_updated_idx').on(t.tenantId, t.updatedAt.desc(), t.id.desc()).where(sql`archived_at IS NOT NULL`),
+    index('threads_archived_recency_idx').on(t.tenantId, t.recencyAt.desc(), t.id.desc()).where(sql`archived_at IS NOT NULL`),
+    index('threads_cwd_recency_idx').on(t.tenantId, t.cwd, t.recencyAt.desc(), t.id.desc()),
+    index('threads_parent_idx').on(t.tenantId, t.parentThreadId),
+    index('threads_forked_from_idx').on(t.tenantId, t.forkedFromId),
+  ],
+);
+
+export const threadCheckpoints = threadStoreSchema.table(
+  'thread_checkpoints',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    threadId: uuid('thread_id').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    windowNumber: bigint('window_number', { mode: 'number' }),
+    windowId: uuid('window_id'),
+    firstWindowId: uuid('first_window_id'),
+    previousWindowId: uuid('previous_window_id'),
+    summaryLength: integer('summary_length').notNull(),
+    replacementHistorySize: integer('replacement_history_size'),
+    legacy: boolean('legacy').notNull().default(false),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'thread_checkpoints_pkey', columns: [t.tenantId, t.threadId, t.seq] })],
+);
+
+export const threadSpawnEdges = threadStoreSchema.table(
+  'thread_spawn_edges',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    parentThreadId: uuid('parent_thread_id').notNull(),
+    childThreadId: uuid('child_thread_id').notNull(),
+    status: text('status').notNull().default('open'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'thread_spawn_edges_pkey', columns: [t.tenantId, t.childThreadId] }),
+    index('thread_spawn_edges_parent_idx').on(t.tenantId, t.parentThreadId, t.childThreadId),
+  ],
+);
+
+/** Live-writer claims: one row per thread that a process holds live. The epoch fences stale writers. */
+export const threadWriters = threadStoreSchema.table(
+  'thread_writers',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    threadId: uuid('thread_id').notNull(),
+    epoch: bigint('epoch', { mode: 'number' }).notNull(),
+    owner: text('owner').notNull(),
+    heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'thread_writers_pkey', columns: [t.tenantId, t.threadId] })],
+);
+
+/** Per-tenant high-water mark that makes updated_at/recency_at strictly increasing across processes. */
+export const tenantClocks = threadStoreSchema.table('tenant_clocks', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  lastMs: bigint('last_ms', { mode: 'number' }).notNull(),
+});
+
+export const tenants = threadStoreSchema.table(
+  'tenants',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name'),
+    maxThreads: bigint('max_threads', { mode: 'number' }),
+    maxItemBytes: bigint('max_item_bytes', { mode: 'number' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('tenants_name_key').on(t.name)],
+);
+
+export type ThreadRow = typeof threads.$inferSelect;
+export type CheckpointRow = typeof threadCheckpoints.$inferSelect;
