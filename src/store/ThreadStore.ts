@@ -1,0 +1,70 @@
+// Owns the ThreadStore contract: Codex's storage boundary (codex-rs/thread-store/src/store.rs),
+// camelCased, scoped to one tenant. A store persists what it is told; it never derives metadata
+// from items (LiveThread does that and hands the result in through `AppendOptions.metadataPatch`).
+import type {
+  AppendThreadItemsParams,
+  CreateThreadParams,
+  ForkThreadParams,
+  ItemPage,
+  ListItemsParams,
+  ListThreadsParams,
+  ListTurnsParams,
+  LoadThreadHistoryParams,
+  ReadThreadParams,
+  ResumeThreadParams,
+  SearchThreadsParams,
+  ThreadPage,
+  ThreadSearchPage,
+  TurnPage,
+  UpdateThreadMetadataParams,
+} from '../model/params.js';
+import type { ThreadMetadataPatch } from '../model/patch.js';
+import type { HistoryMode, StoredThread, StoredThreadHistory } from '../model/thread.js';
+
+export interface AppendOptions {
+  /**
+   * A metadata patch applied in the same transaction as the items (LiveThread's derived facts), so
+   * metadata is never ahead of or behind history. Raw appends leave metadata untouched.
+   */
+  metadataPatch?: ThreadMetadataPatch;
+}
+
+export interface ThreadIdParams {
+  threadId: string;
+}
+
+export interface ThreadStore {
+  readonly tenantId: string;
+  /** Stores that can page turns/items report `paginated`. */
+  defaultHistoryMode(): HistoryMode;
+
+  /** Open a live writer for a new thread. Nothing is stored until the first persisted item (lazy). */
+  createThread(params: CreateThreadParams): Promise<void>;
+  /** Reopen an existing thread for live appends. */
+  resumeThread(params: ResumeThreadParams): Promise<void>;
+  /** Append raw canonical items in order; resolves once they are committed. */
+  appendItems(params: AppendThreadItemsParams, options?: AppendOptions): Promise<void>;
+  /** Materialize a live thread (even with no items), then make everything queued durable. */
+  persistThread(threadId: string): Promise<void>;
+  /** Returns once queued items are durable and readable. */
+  flushThread(threadId: string): Promise<void>;
+  /** Flush and close the live writer. */
+  shutdownThread(threadId: string): Promise<void>;
+  /** Idempotent terminal release without forcing pending items durable. */
+  discardThread(threadId: string): Promise<void>;
+
+  loadHistory(params: LoadThreadHistoryParams): Promise<StoredThreadHistory>;
+  readThread(params: ReadThreadParams): Promise<StoredThread>;
+  listThreads(params?: ListThreadsParams): Promise<ThreadPage>;
+  searchThreads(params: SearchThreadsParams): Promise<ThreadSearchPage>;
+  listTurns(params: ListTurnsParams): Promise<TurnPage>;
+  listItems(params: ListItemsParams): Promise<ItemPage>;
+
+  /** The only metadata write API: applies the patch literally; returns the updated thread. */
+  updateThreadMetadata(params: UpdateThreadMetadataParams): Promise<StoredThread>;
+  archiveThread(params: ThreadIdParams): Promise<void>;
+  unarchiveThread(params: ThreadIdParams): Promise<StoredThread>;
+  deleteThread(params: ThreadIdParams): Promise<void>;
+  /** A new thread whose history starts with the source's (up to `lastTurnId`), without copying rows. */
+  forkThread(params: ForkThreadParams): Promise<StoredThread>;
+}

@@ -1,0 +1,477 @@
+// Owns the in-memory ThreadStore: every tenant's threads, histories, live writers, spawn edges and
+// clock held in process memory, with exactly the semantics of the PostgreSQL store (the contract
+// suite in test/contract runs against both). Used by tests and as the executable reference of the
+// contract. All work of one call happens synchronously between awaits, so every call is atomic.
+import { isoNow, type HistoryMode, type StoredThread, type StoredThreadHistory } from '../../model/thread.js';
+import { InvalidRequestError, ThreadNotFoundError } from '../../model/errors.js';
+import { tenantIdSchema } from '../../model/ids.js';
+import { parseOrThrow } from '../../model/validate.js';
+import { isEmptyPatch, parsePatch, type ThreadMetadataPatch } from '../../model/patch.js';
+import {
+  createThreadParamsSchema,
+  forkThreadParamsSchema,
+  listItemsParamsSchema,
+  listThreadsParamsSchema,
+  listTurnsParamsSchema,
+  resumeThreadParamsSchema,
+  searchThreadsParamsSchema,
+  type AppendThreadItemsParams,
+  type CreateThreadParams,
+  type ForkThreadParams,
+  type ItemPage,
+  type ListItemsParams,
+  type ListThreadsParams,
+  type ListTurnsParams,
+  type LoadThreadHistoryParams,
+  type ReadThreadParams,
+  type ResumeThreadParams,
+  type SearchThreadsParams,
+  type ThreadPage,
+  type ThreadSearchPage,
+  type TurnPage,
+  type UpdateThreadMetadataParams,
+} from '../../model/params.js';
+import type { StoredRolloutLine } from '../../model/rolloutLine.js';
+import type { AppendOptions, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
+import { DEFAULT_ITEM_LIMITS, encodeLine, prepareItems, type ItemLimits, type PreparedItem } from '../shared/preparedItem.js';
+import { buildSessionMetaLine } from '../shared/sessionMeta.js';
+import { TurnTracker, projectTurns } from '../shared/turns.js';
+import {
+  appendOptionsSchema,
+  appendThreadItemsParamsSchema,
+  loadThreadHistoryParamsSchema,
+  readThreadParamsSchema,
+  threadIdParamsSchema,
+  updateThreadMetadataParamsSchema,
+} from './inputSchemas.js';
+import { applyPatch, toIso } from './applyPatch.js';
+import { TenantState, type LiveWriter, type ThreadEntry } from './tenantState.js';
+import { anchorOf, canonicalJson, decodeThreadCursor, encodeThreadCursor, orderThreads, type ThreadAnchor } from './threadOrder.js';
+import { pageByPosition } from './positionPage.js';
+import { firstMatchSnippet } from './textSearch.js';
+
+export const DEFAULT_PAGE_SIZE = 25;
+export const MEMORY_STORE_HISTORY_MODE: HistoryMode = 'paginated';
+
+export interface InMemoryThreadStoreOptions {
+  limits?: ItemLimits;
+}
+
+/** Holds every tenant's data; `forTenant` hands out a ThreadStore scoped to one tenant. */
+export class InMemoryThreadStoreService {
+  private readonly tenants = new Map<string, TenantState>();
+  private readonly limits: ItemLimits;
+
+  constructor(options: InMemoryThreadStoreOptions = {}) {
+    this.limits = options.limits ?? DEFAULT_ITEM_LIMITS;
+  }
+
+  forTenant(tenantId: string): ThreadStore {
+    const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
+    let state = this.tenants.get(id);
+    if (!state) {
+      state = new TenantState();
+      this.tenants.set(id, state);
+    }
+    return new InMemoryThreadStore(id, state, this.limits);
+  }
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function liveWriterError(threadId: string): InvalidRequestError {
+  return new InvalidRequestError(`thread ${threadId} already has a live writer`);
+}
+
+function archivedError(threadId: string): InvalidRequestError {
+  return new InvalidRequestError(`thread ${threadId} is archived`);
+}
+
+/** One tenant's view of the in-memory data. */
+export class InMemoryThreadStore implements ThreadStore {
+  constructor(
+    readonly tenantId: string,
+    private readonly state: TenantState,
+    private readonly limits: ItemLimits,
+  ) {}
+
+  defaultHistoryMode(): HistoryMode {
+    return MEMORY_STORE_HISTORY_MODE;
+  }
+
+  // ---- live writers ------------------------------------------------------------------------
+
+  async createThread(params: CreateThreadParams): Promise<void> {
+    const p = parseOrThrow(createThreadParamsSchema, params) as CreateThreadParams;
+    if (this.state.live.has(p.threadId)) throw liveWriterError(p.threadId);
+    if (this.state.threads.has(p.threadId)) throw new InvalidRequestError(`thread ${p.threadId} already exists`);
+    this.state.live.set(p.threadId, {
+      create: clone(p),
+      createdAt: toIso(this.state.clock.now()),
+      tracker: new TurnTracker(),
+    });
+  }
+
+  async resumeThread(params: ResumeThreadParams): Promise<void> {
+    const p = parseOrThrow(resumeThreadParamsSchema, params);
+    if (this.state.live.has(p.threadId)) throw liveWriterError(p.threadId);
+    const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
+    // The supplied history and persistence metadata serve the caller (LiveThread); the store keeps
+    // its own history and changes no metadata on resume.
+    const tracker = new TurnTracker();
+    for (const stored of entry.lines) tracker.assign(stored.line);
+    this.state.live.set(p.threadId, { create: null, createdAt: entry.record.createdAt, tracker });
+  }
+
+  async appendItems(params: AppendThreadItemsParams, options?: AppendOptions): Promise<void> {
+    const p = parseOrThrow(appendThreadItemsParamsSchema, params);
+    const o = parseOrThrow(appendOptionsSchema, options ?? {}, 'options');
+    const patch = o.metadataPatch === undefined ? undefined : parsePatch(o.metadataPatch, 'options.metadataPatch');
+    const writer = this.requireLive(p.threadId);
+    const prepared = prepareItems(p.items as AppendThreadItemsParams['items'], this.limits, () => isoNow());
+    if (prepared.length === 0) return;
+    const entry = this.materialize(p.threadId, writer);
+    for (const item of prepared) this.pushLine(entry, item, writer.tracker);
+    if (patch !== undefined && !isEmptyPatch(patch)) applyPatch(entry.record, patch, this.state.clock);
+  }
+
+  async persistThread(threadId: string): Promise<void> {
+    const id = parseOrThrow(threadIdParamsSchema, { threadId }).threadId;
+    this.materialize(id, this.requireLive(id));
+  }
+
+  async flushThread(threadId: string): Promise<void> {
+    const id = parseOrThrow(threadIdParamsSchema, { threadId }).threadId;
+    this.requireLive(id);
+  }
+
+  async shutdownThread(threadId: string): Promise<void> {
+    const id = parseOrThrow(threadIdParamsSchema, { threadId }).threadId;
+    this.requireLive(id);
+    this.state.live.delete(id);
+  }
+
+  async discardThread(threadId: string): Promise<void> {
+    const id = parseOrThrow(threadIdParamsSchema, { threadId }).threadId;
+    this.state.live.delete(id);
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  async loadHistory(params: LoadThreadHistoryParams): Promise<StoredThreadHistory> {
+    const p = parseOrThrow(loadThreadHistoryParamsSchema, params);
+    const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
+    return this.historyOf(entry);
+  }
+
+  async readThread(params: ReadThreadParams): Promise<StoredThread> {
+    const p = parseOrThrow(readThreadParamsSchema, params);
+    const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
+    const thread = clone(entry.record);
+    if (p.includeHistory) thread.history = this.historyOf(entry);
+    return thread;
+  }
+
+  async listThreads(params: ListThreadsParams = {}): Promise<ThreadPage> {
+    const p = parseOrThrow(listThreadsParamsSchema, params) as ListThreadsParams;
+    const sortKey = p.sortKey ?? 'created_at';
+    const direction = p.sortDirection ?? 'desc';
+    const pageSize = p.pageSize ?? DEFAULT_PAGE_SIZE;
+    const after = p.cursor != null ? decodeThreadCursor('threads', p.cursor, sortKey, direction) : null;
+    if (p.cwdFilters && p.cwdFilters.length === 0) return { items: [], nextCursor: null };
+
+    const allowedSources = new Set((p.allowedSources ?? []).map(canonicalJson));
+    const providers = p.modelProviders && p.modelProviders.length > 0 ? new Set(p.modelProviders) : null;
+    const cwds = p.cwdFilters ? new Set(p.cwdFilters) : null;
+    const term = p.searchTerm ?? null;
+    let related: Set<string> | null = null;
+    if (p.relationFilter) {
+      related =
+        p.relationFilter.kind === 'directChildrenOf'
+          ? new Set(this.state.childrenOf(p.relationFilter.threadId))
+          : this.state.descendantsOf(p.relationFilter.threadId);
+    }
+    const archived = p.archived ?? false;
+
+    const matching: StoredThread[] = [];
+    for (const { record } of this.state.threads.values()) {
+      if ((record.archivedAt !== null) !== archived) continue;
+      if (related !== null) {
+        if (!related.has(record.threadId)) continue;
+      } else if (!archived && record.preview === '') {
+        continue; // active listings hide threads without a preview
+      }
+      if (allowedSources.size > 0 && !allowedSources.has(canonicalJson(record.source))) continue;
+      if (providers !== null && !providers.has(record.modelProvider)) continue;
+      if (cwds !== null && !cwds.has(record.cwd)) continue;
+      if (term !== null && !containsTerm(record, term)) continue;
+      matching.push(record);
+    }
+    const ordered = orderThreads(matching, (r) => anchorOf(r, sortKey), direction, after);
+    const page = ordered.slice(0, pageSize);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => clone(r)),
+      nextCursor: ordered.length > pageSize && last ? encodeThreadCursor('threads', sortKey, direction, anchorOf(last, sortKey)) : null,
+    };
+  }
+
+  async searchThreads(params: SearchThreadsParams): Promise<ThreadSearchPage> {
+    const p = parseOrThrow(searchThreadsParamsSchema, params) as SearchThreadsParams;
+    const sortKey = p.sortKey ?? 'created_at';
+    const direction = p.sortDirection ?? 'desc';
+    const pageSize = p.pageSize ?? DEFAULT_PAGE_SIZE;
+    const after = p.cursor != null ? decodeThreadCursor('search', p.cursor, sortKey, direction) : null;
+    const allowedSources = new Set((p.allowedSources ?? []).map(canonicalJson));
+    const archived = p.archived ?? false;
+
+    const hits: { record: StoredThread; snippet: string; anchor: ThreadAnchor }[] = [];
+    for (const entry of this.state.threads.values()) {
+      const { record } = entry;
+      if ((record.archivedAt !== null) !== archived) continue;
+      if (allowedSources.size > 0 && !allowedSources.has(canonicalJson(record.source))) continue;
+      const snippet = firstMatchSnippet(searchableTexts(entry), p.searchTerm);
+      if (snippet === null) continue;
+      hits.push({ record, snippet, anchor: anchorOf(record, sortKey) });
+    }
+    const ordered = orderThreads(hits, (h) => h.anchor, direction, after);
+    const page = ordered.slice(0, pageSize);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((h) => ({ thread: clone(h.record), snippet: h.snippet })),
+      nextCursor: ordered.length > pageSize && last ? encodeThreadCursor('search', sortKey, direction, last.anchor) : null,
+    };
+  }
+
+  async listTurns(params: ListTurnsParams): Promise<TurnPage> {
+    const p = parseOrThrow(listTurnsParamsSchema, params) as ListTurnsParams;
+    const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
+    const turns = projectTurns(entry.lines, p.itemsView ?? 'summary');
+    const firstSeq = new Map<string, number>();
+    for (const { seq, turnId } of entry.lines) if (turnId !== null && !firstSeq.has(turnId)) firstSeq.set(turnId, seq);
+    const result = pageByPosition(
+      'turns',
+      turns,
+      (t) => firstSeq.get(t.turnId) ?? 0,
+      p.sortDirection ?? 'desc',
+      p.pageSize ?? DEFAULT_PAGE_SIZE,
+      p.cursor,
+    );
+    return { turns: clone(result.page), nextCursor: result.nextCursor, backwardsCursor: result.backwardsCursor };
+  }
+
+  async listItems(params: ListItemsParams): Promise<ItemPage> {
+    const p = parseOrThrow(listItemsParamsSchema, params) as ListItemsParams;
+    const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
+    const lines = p.turnId != null ? entry.lines.filter((l) => l.turnId === p.turnId) : entry.lines;
+    const result = pageByPosition('items', lines, (l) => l.seq, p.sortDirection ?? 'desc', p.pageSize ?? DEFAULT_PAGE_SIZE, p.cursor);
+    return {
+      items: result.page.map((l) => {
+        const createdAt = Date.parse(l.line.timestamp);
+        return {
+          seq: l.seq,
+          turnId: l.turnId,
+          itemKey: `${entry.record.threadId}:${l.seq}`,
+          itemOrdinal: l.seq,
+          itemCreatedAtMs: Number.isNaN(createdAt) ? null : createdAt,
+          line: clone(l.line),
+        };
+      }),
+      nextCursor: result.nextCursor,
+      backwardsCursor: result.backwardsCursor,
+    };
+  }
+
+  // ---- metadata and lifecycle of stored threads --------------------------------------------
+
+  async updateThreadMetadata(params: UpdateThreadMetadataParams): Promise<StoredThread> {
+    const p = parseOrThrow(updateThreadMetadataParamsSchema, params);
+    const patch: ThreadMetadataPatch = parsePatch(p.patch, 'patch');
+    const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
+    if (!isEmptyPatch(patch)) applyPatch(entry.record, patch, this.state.clock);
+    return clone(entry.record);
+  }
+
+  async archiveThread(params: ThreadIdParams): Promise<void> {
+    const { threadId } = parseOrThrow(threadIdParamsSchema, params);
+    const entry = this.requireEntry(threadId, true);
+    if (entry.record.archivedAt !== null) throw new InvalidRequestError(`thread ${threadId} is already archived`);
+    entry.record.archivedAt = isoNow();
+  }
+
+  async unarchiveThread(params: ThreadIdParams): Promise<StoredThread> {
+    const { threadId } = parseOrThrow(threadIdParamsSchema, params);
+    const entry = this.requireEntry(threadId, true);
+    if (entry.record.archivedAt === null) throw new InvalidRequestError(`thread ${threadId} is not archived`);
+    entry.record.archivedAt = null;
+    entry.record.updatedAt = toIso(this.state.clock.now());
+    return clone(entry.record);
+  }
+
+  async deleteThread(params: ThreadIdParams): Promise<void> {
+    const { threadId } = parseOrThrow(threadIdParamsSchema, params);
+    this.requireEntry(threadId, true);
+    // Forks hold their own copy of what they inherit, so nothing else needs to change.
+    this.state.threads.delete(threadId);
+    this.state.live.delete(threadId);
+    this.state.spawnParents.delete(threadId);
+    for (const child of this.state.childrenOf(threadId)) this.state.spawnParents.delete(child);
+  }
+
+  async forkThread(params: ForkThreadParams): Promise<StoredThread> {
+    const p = parseOrThrow(forkThreadParamsSchema, params);
+    const source = this.requireEntry(p.sourceThreadId, p.includeArchived ?? false);
+    if (this.state.threads.has(p.newThreadId)) throw new InvalidRequestError(`thread ${p.newThreadId} already exists`);
+    if (this.state.live.has(p.newThreadId)) throw liveWriterError(p.newThreadId);
+
+    let inherited = source.lines;
+    if (p.lastTurnId != null) {
+      let lastIndex = -1;
+      source.lines.forEach((l, i) => {
+        if (l.turnId === p.lastTurnId) lastIndex = i;
+      });
+      if (lastIndex < 0) throw new InvalidRequestError(`thread ${p.sourceThreadId} has no turn ${p.lastTurnId}`, { path: 'lastTurnId' });
+      inherited = source.lines.slice(0, lastIndex + 1);
+    }
+
+    const now = toIso(this.state.clock.now());
+    const from = source.record;
+    const record: StoredThread = {
+      ...clone(from),
+      threadId: p.newThreadId,
+      sessionId: p.newThreadId,
+      forkedFromId: from.threadId,
+      parentThreadId: null,
+      rolloutPath: null,
+      createdAt: now,
+      updatedAt: now,
+      recencyAt: now,
+      archivedAt: null,
+      itemCount: 0,
+      byteSize: 0,
+    };
+    const meta = buildSessionMetaLine(
+      {
+        threadId: p.newThreadId,
+        sessionId: p.newThreadId,
+        forkedFromId: from.threadId,
+        source: from.source,
+        threadSource: from.threadSource,
+        originator: from.originator ?? '',
+        cliVersion: from.cliVersion,
+        agentNickname: from.agentNickname,
+        agentRole: from.agentRole,
+        agentPath: from.agentPath,
+        gitInfo: from.gitInfo,
+        metadata: { cwd: from.cwd, modelProvider: from.modelProvider, memoryMode: from.memoryMode },
+      },
+      now,
+      from.historyMode,
+    );
+    const entry: ThreadEntry = { record, lines: [] };
+    this.pushLine(entry, encodeLine(meta), new TurnTracker());
+    for (const line of inherited) {
+      entry.lines.push({ ...clone(line), seq: entry.lines.length });
+      record.itemCount += 1;
+      record.byteSize += line.byteSize;
+    }
+    this.state.threads.set(p.newThreadId, entry);
+    return clone(record);
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private requireLive(threadId: string): LiveWriter {
+    const writer = this.state.live.get(threadId);
+    if (!writer) throw new ThreadNotFoundError(threadId);
+    return writer;
+  }
+
+  /** The stored thread, or ThreadNotFound; archived threads need `includeArchived`. */
+  private requireEntry(threadId: string, includeArchived: boolean): ThreadEntry {
+    const entry = this.state.threads.get(threadId);
+    if (!entry) throw new ThreadNotFoundError(threadId);
+    if (entry.record.archivedAt !== null && !includeArchived) throw archivedError(threadId);
+    return entry;
+  }
+
+  /** The stored entry of a live thread, creating it (session_meta first) on first use. */
+  private materialize(threadId: string, writer: LiveWriter): ThreadEntry {
+    const existing = this.state.threads.get(threadId);
+    if (existing) return existing;
+    const params = writer.create;
+    if (params === null) throw new ThreadNotFoundError(threadId); // resumed thread deleted meanwhile
+    const historyMode = params.historyMode ?? MEMORY_STORE_HISTORY_MODE;
+    const git = params.gitInfo;
+    const gitInfo =
+      git && (git.sha != null || git.branch != null || git.originUrl != null)
+        ? { sha: git.sha ?? null, branch: git.branch ?? null, originUrl: git.originUrl ?? null }
+        : null;
+    const record: StoredThread = {
+      threadId,
+      sessionId: params.sessionId ?? threadId,
+      forkedFromId: params.forkedFromId ?? null,
+      parentThreadId: params.parentThreadId ?? null,
+      rolloutPath: null,
+      preview: '',
+      name: null,
+      title: '',
+      firstUserMessage: null,
+      modelProvider: params.metadata.modelProvider,
+      model: null,
+      reasoningEffort: null,
+      createdAt: writer.createdAt,
+      updatedAt: writer.createdAt,
+      recencyAt: writer.createdAt,
+      archivedAt: null,
+      cwd: params.metadata.cwd ?? '',
+      cliVersion: params.cliVersion ?? '',
+      originator: params.originator,
+      source: clone(params.source),
+      threadSource: params.threadSource ?? null,
+      historyMode,
+      memoryMode: params.metadata.memoryMode ?? 'enabled',
+      agentNickname: params.agentNickname ?? null,
+      agentRole: params.agentRole ?? null,
+      agentPath: params.agentPath ?? null,
+      gitInfo,
+      approvalMode: 'on-request',
+      permissionProfile: null,
+      tokenUsage: null,
+      tokensUsed: 0,
+      extra: {},
+      itemCount: 0,
+      byteSize: 0,
+    };
+    const entry: ThreadEntry = { record, lines: [] };
+    this.pushLine(entry, encodeLine(buildSessionMetaLine(params, writer.createdAt, historyMode)), writer.tracker);
+    this.state.threads.set(threadId, entry);
+    if (params.parentThreadId) this.state.spawnParents.set(threadId, params.parentThreadId);
+    return entry;
+  }
+
+  private pushLine(entry: ThreadEntry, item: PreparedItem, tracker: TurnTracker): void {
+    const line = clone(item.line);
+    entry.lines.push({ seq: entry.lines.length, turnId: tracker.assign(line), line, byteSize: item.byteSize, searchText: item.searchText });
+    entry.record.itemCount += 1;
+    entry.record.byteSize += item.byteSize;
+  }
+
+  private historyOf(entry: ThreadEntry): StoredThreadHistory {
+    return { threadId: entry.record.threadId, items: entry.lines.map((l) => clone(l.line) as StoredRolloutLine) };
+  }
+}
+
+/** listThreads' searchTerm: case-sensitive substring of name, title or preview. */
+function containsTerm(record: StoredThread, term: string): boolean {
+  return (record.name !== null && record.name.includes(term)) || record.title.includes(term) || record.preview.includes(term);
+}
+
+/** Searchable texts of a thread, in snippet priority: name, title, then message text in history order. */
+function* searchableTexts(entry: ThreadEntry): Generator<string | null> {
+  yield entry.record.name;
+  yield entry.record.title;
+  for (const line of entry.lines) yield line.searchText;
+}

@@ -1,0 +1,287 @@
+// Owns the per-tenant PostgreSQL ThreadStore: the lifecycle of live writers (lazy
+// materialization, claims, shutdown/discard) and the dispatch of every operation to its module.
+// Every statement runs in a transaction that sets thread_store.tenant_id (RLS) and also names the
+// tenant explicitly, so a mistake in one layer is caught by the other.
+import { InvalidRequestError, ThreadNotFoundError } from '../../model/errors.js';
+import { isEmptyPatch, parsePatch } from '../../model/patch.js';
+import { parseOrThrow } from '../../model/validate.js';
+import { threadIdSchema } from '../../model/ids.js';
+import {
+  createThreadParamsSchema,
+  resumeThreadParamsSchema,
+  type AppendThreadItemsParams,
+  type CreateThreadParams,
+  type ForkThreadParams,
+  type ItemPage,
+  type ListItemsParams,
+  type ListThreadsParams,
+  type ListTurnsParams,
+  type LoadThreadHistoryParams,
+  type ReadThreadParams,
+  type ResumeThreadParams,
+  type SearchThreadsParams,
+  type ThreadPage,
+  type ThreadSearchPage,
+  type TurnPage,
+  type UpdateThreadMetadataParams,
+} from '../../model/params.js';
+import type { HistoryMode, StoredThread, StoredThreadHistory } from '../../model/thread.js';
+import type { SqlExecutor } from '../../db/database.js';
+import type { AppendOptions, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
+import { buildSessionMetaLine } from '../shared/sessionMeta.js';
+import { prepareItems } from '../shared/preparedItem.js';
+import { TurnTracker } from '../shared/turns.js';
+import { applyPatch } from './applyPatch.js';
+import { deleteThread } from './deleteThread.js';
+import { forkThread } from './forkThread.js';
+import { historySegments, readVirtualRange } from './historySegments.js';
+import { claimThread, liveKey, releaseClaim, type LiveWriterState, type ThreadInit } from './liveWriter.js';
+import { listItems, listTurns } from './listTurnsAndItems.js';
+import { listThreads } from './listThreads.js';
+import { searchThreads } from './searchThreads.js';
+import { findThreadRow, requireThreadRow } from './threadLookup.js';
+import { rowToThread, sourceToColumn } from './threadRow.js';
+import type { StoreRuntime } from './StoreRuntime.js';
+
+export class PostgresThreadStore implements ThreadStore {
+  constructor(
+    readonly tenantId: string,
+    private readonly runtime: StoreRuntime,
+  ) {}
+
+  defaultHistoryMode(): HistoryMode {
+    return 'paginated';
+  }
+
+  private tx<T>(operation: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.runtime.db.transaction(fn, { tenantId: this.tenantId, operation });
+  }
+
+  private threadId(value: unknown, path = 'threadId'): string {
+    return parseOrThrow(threadIdSchema, value, path);
+  }
+
+  private live(threadId: string): LiveWriterState {
+    const state = this.runtime.live.get(liveKey(this.tenantId, threadId));
+    if (!state || state.closed) throw new ThreadNotFoundError(threadId);
+    return state;
+  }
+
+  private assertNotLive(threadId: string): void {
+    const state = this.runtime.live.get(liveKey(this.tenantId, threadId));
+    if (state && !state.closed) throw new InvalidRequestError(`thread ${threadId} already has a live writer`);
+  }
+
+  async createThread(input: CreateThreadParams): Promise<void> {
+    const params = parseOrThrow(createThreadParamsSchema, input, 'params') as CreateThreadParams;
+    this.assertNotLive(params.threadId);
+    const createdAt = this.runtime.now();
+    const historyMode = params.historyMode ?? this.defaultHistoryMode();
+    const epoch = await this.tx('createThread', async (tx) => {
+      if (await findThreadRow(tx, this.tenantId, params.threadId)) {
+        throw new InvalidRequestError(`thread ${params.threadId} already exists`, { path: 'params.threadId' });
+      }
+      return claimThread(tx, this.tenantId, params.threadId, this.runtime.ownerId, this.runtime.leaseMs);
+    });
+    const init: ThreadInit = {
+      sessionId: params.sessionId ?? params.threadId,
+      forkedFromId: params.forkedFromId ?? null,
+      parentThreadId: params.parentThreadId ?? null,
+      source: sourceToColumn(params.source),
+      threadSource: params.threadSource ?? null,
+      originator: params.originator,
+      modelProvider: params.metadata.modelProvider,
+      cwd: params.metadata.cwd ?? '',
+      cliVersion: params.cliVersion ?? '',
+      agentNickname: params.agentNickname ?? null,
+      agentRole: params.agentRole ?? null,
+      agentPath: params.agentPath ?? null,
+      memoryMode: params.metadata.memoryMode ?? 'enabled',
+      historyMode,
+      gitSha: params.gitInfo?.sha ?? null,
+      gitBranch: params.gitInfo?.branch ?? null,
+      gitOriginUrl: params.gitInfo?.originUrl ?? null,
+      createdAt,
+    };
+    this.register({
+      tenantId: this.tenantId,
+      threadId: params.threadId,
+      epoch,
+      materialized: false,
+      sessionMeta: buildSessionMetaLine(params, createdAt, historyMode),
+      init,
+      nextSeq: 0,
+      turns: new TurnTracker(),
+      closed: false,
+      fencedBy: null,
+    });
+  }
+
+  async resumeThread(input: ResumeThreadParams): Promise<void> {
+    const params = parseOrThrow(resumeThreadParamsSchema, input, 'params') as ResumeThreadParams;
+    this.assertNotLive(params.threadId);
+    const { epoch, lastSeq, openTurn } = await this.tx('resumeThread', async (tx) => {
+      const row = await requireThreadRow(tx, this.tenantId, params.threadId, params.includeArchived ?? false, true);
+      const epoch = await claimThread(tx, this.tenantId, params.threadId, this.runtime.ownerId, this.runtime.leaseMs);
+      const segments = await historySegments(tx, this.tenantId, row);
+      // The open turn (if the thread stopped mid-turn) continues to own the next lines.
+      const [last] = await readVirtualRange(tx, this.tenantId, segments, { direction: 'desc', limit: 1 });
+      const tracker = new TurnTracker();
+      if (last) tracker.assign(last.line);
+      const lastTurn = last?.turnId ?? null;
+      return { epoch, lastSeq: Number(row.last_seq), openTurn: tracker.openTurnId ?? (lastTurn && last && !isTurnEnd(last.line) ? lastTurn : null) };
+    });
+    this.register({
+      tenantId: this.tenantId,
+      threadId: params.threadId,
+      epoch,
+      materialized: true,
+      sessionMeta: null,
+      init: null,
+      nextSeq: lastSeq + 1,
+      turns: new TurnTracker(openTurn),
+      closed: false,
+      fencedBy: null,
+    });
+  }
+
+  private register(state: LiveWriterState): void {
+    this.runtime.live.set(liveKey(state.tenantId, state.threadId), state);
+  }
+
+  async appendItems(params: AppendThreadItemsParams, options: AppendOptions = {}): Promise<void> {
+    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const state = this.live(threadId);
+    if (!Array.isArray(params.items)) throw new InvalidRequestError('expected an array', { path: 'params.items' });
+    const prepared = prepareItems(params.items, this.runtime.limits, this.runtime.now);
+    const patch = options.metadataPatch && !isEmptyPatch(options.metadataPatch) ? parsePatch(options.metadataPatch, 'options.metadataPatch') : undefined;
+    if (prepared.length === 0 && !patch) return;
+    await this.runtime.writer.submit(state, prepared, patch);
+  }
+
+  async persistThread(threadId: string): Promise<void> {
+    const state = this.live(this.threadId(threadId));
+    if (state.materialized) return;
+    await this.runtime.writer.submit(state, [], undefined, true);
+  }
+
+  async flushThread(threadId: string): Promise<void> {
+    this.live(this.threadId(threadId));
+    // Appends resolve only after COMMIT, so there is nothing buffered to flush.
+  }
+
+  async shutdownThread(threadId: string): Promise<void> {
+    const state = this.live(this.threadId(threadId));
+    await this.release(state);
+  }
+
+  async discardThread(threadId: string): Promise<void> {
+    const id = this.threadId(threadId);
+    const state = this.runtime.live.get(liveKey(this.tenantId, id));
+    if (!state || state.closed) return;
+    await this.release(state);
+  }
+
+  private async release(state: LiveWriterState): Promise<void> {
+    // Close first, so a stale handle cannot append while the claim is being released.
+    state.closed = true;
+    const key = liveKey(state.tenantId, state.threadId);
+    if (this.runtime.live.get(key) === state) this.runtime.live.delete(key);
+    await this.tx('releaseThread', (tx) => releaseClaim(tx, this.tenantId, state.threadId, state.epoch));
+  }
+
+  async loadHistory(params: LoadThreadHistoryParams): Promise<StoredThreadHistory> {
+    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    return this.tx('loadHistory', async (tx) => {
+      const row = await requireThreadRow(tx, this.tenantId, threadId, params.includeArchived ?? false);
+      const rows = await readVirtualRange(tx, this.tenantId, await historySegments(tx, this.tenantId, row));
+      return { threadId, items: rows.map((r) => r.line) };
+    });
+  }
+
+  async readThread(params: ReadThreadParams): Promise<StoredThread> {
+    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    return this.tx('readThread', async (tx) => {
+      const row = await requireThreadRow(tx, this.tenantId, threadId, params.includeArchived ?? false);
+      const thread = rowToThread(row);
+      if (params.includeHistory) {
+        const rows = await readVirtualRange(tx, this.tenantId, await historySegments(tx, this.tenantId, row));
+        thread.history = { threadId, items: rows.map((r) => r.line) };
+      }
+      return thread;
+    });
+  }
+
+  listThreads(params: ListThreadsParams = {}): Promise<ThreadPage> {
+    return this.tx('listThreads', (tx) => listThreads(tx, this.tenantId, params));
+  }
+
+  searchThreads(params: SearchThreadsParams): Promise<ThreadSearchPage> {
+    return this.tx('searchThreads', (tx) => searchThreads(tx, this.tenantId, params));
+  }
+
+  listTurns(params: ListTurnsParams): Promise<TurnPage> {
+    return this.tx('listTurns', (tx) => listTurns(tx, this.tenantId, params));
+  }
+
+  listItems(params: ListItemsParams): Promise<ItemPage> {
+    return this.tx('listItems', (tx) => listItems(tx, this.tenantId, params));
+  }
+
+  async updateThreadMetadata(params: UpdateThreadMetadataParams): Promise<StoredThread> {
+    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const patch = parsePatch(params.patch, 'params.patch');
+    const includeArchived = params.includeArchived ?? false;
+    return this.tx('updateThreadMetadata', async (tx) => {
+      const row = await requireThreadRow(tx, this.tenantId, threadId, includeArchived);
+      if (isEmptyPatch(patch)) return rowToThread(row);
+      const updated = await applyPatch(tx, this.tenantId, threadId, patch, includeArchived);
+      return rowToThread(updated ?? row);
+    });
+  }
+
+  async archiveThread(params: ThreadIdParams): Promise<void> {
+    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const now = this.runtime.now();
+    await this.tx('archiveThread', async (tx) => {
+      const row = await findThreadRow(tx, this.tenantId, threadId, true);
+      if (!row) throw new ThreadNotFoundError(threadId);
+      if (row.archived_at !== null) throw new InvalidRequestError(`thread ${threadId} is already archived`);
+      await tx.query('UPDATE thread_store.threads SET archived_at = $3 WHERE tenant_id = $1 AND id = $2', [this.tenantId, threadId, now]);
+    });
+  }
+
+  async unarchiveThread(params: ThreadIdParams): Promise<StoredThread> {
+    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const now = this.runtime.now();
+    return this.tx('unarchiveThread', async (tx) => {
+      const row = await findThreadRow(tx, this.tenantId, threadId, true);
+      if (!row) throw new ThreadNotFoundError(threadId);
+      if (row.archived_at === null) throw new InvalidRequestError(`thread ${threadId} is not archived`);
+      await tx.query('UPDATE thread_store.threads SET archived_at = NULL WHERE tenant_id = $1 AND id = $2', [this.tenantId, threadId]);
+      // Unarchiving counts as activity (Codex touches the file's mtime).
+      const updated = await applyPatch(tx, this.tenantId, threadId, { updatedAt: now }, true);
+      return rowToThread(updated!);
+    });
+  }
+
+  async deleteThread(params: ThreadIdParams): Promise<void> {
+    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    await this.tx('deleteThread', (tx) => deleteThread(tx, this.tenantId, threadId));
+    const state = this.runtime.live.get(liveKey(this.tenantId, threadId));
+    if (state) {
+      state.closed = true;
+      this.runtime.live.delete(liveKey(this.tenantId, threadId));
+    }
+  }
+
+  forkThread(params: ForkThreadParams): Promise<StoredThread> {
+    const now = this.runtime.now();
+    return this.tx('forkThread', (tx) => forkThread(tx, this.tenantId, params, now));
+  }
+}
+
+function isTurnEnd(line: { type: string; payload: unknown }): boolean {
+  const t = (line.payload as { type?: unknown } | null)?.type;
+  return line.type === 'event_msg' && (t === 'task_complete' || t === 'turn_complete' || t === 'turn_aborted');
+}

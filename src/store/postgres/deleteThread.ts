@@ -1,0 +1,51 @@
+// Owns deleteThread on PostgreSQL. Forks that read through to the deleted thread get their
+// inherited rows copied in first (at the same virtual seqs), so deleting a base never shortens
+// another thread's history. Everything happens in one transaction.
+import { ThreadNotFoundError } from '../../model/errors.js';
+import type { SqlExecutor } from '../../db/database.js';
+import { historySegments } from './historySegments.js';
+import { findThreadRow } from './threadLookup.js';
+import type { ThreadRowRecord } from './threadRow.js';
+
+export async function deleteThread(tx: SqlExecutor, tenantId: string, threadId: string): Promise<void> {
+  const row = await findThreadRow(tx, tenantId, threadId, true);
+  if (!row) throw new ThreadNotFoundError(threadId);
+  const { rows: dependents } = await tx.query<ThreadRowRecord>(
+    'SELECT * FROM thread_store.threads WHERE tenant_id = $1 AND history_base_thread_id = $2 FOR UPDATE',
+    [tenantId, threadId],
+  );
+  for (const fork of dependents) await detachFork(tx, tenantId, fork);
+  for (const table of ['thread_items', 'thread_checkpoints'] as const) {
+    await tx.query(`DELETE FROM thread_store.${table} WHERE tenant_id = $1 AND thread_id = $2`, [tenantId, threadId]);
+  }
+  await tx.query('DELETE FROM thread_store.thread_spawn_edges WHERE tenant_id = $1 AND (child_thread_id = $2 OR parent_thread_id = $2)', [tenantId, threadId]);
+  await tx.query('DELETE FROM thread_store.thread_writers WHERE tenant_id = $1 AND thread_id = $2', [tenantId, threadId]);
+  // Metadata last, as Codex does, so a failed delete leaves a thread that can be deleted again.
+  await tx.query('DELETE FROM thread_store.threads WHERE tenant_id = $1 AND id = $2', [tenantId, threadId]);
+}
+
+/** Materialize the rows a fork inherits into the fork itself and cut its link to the base. */
+async function detachFork(tx: SqlExecutor, tenantId: string, fork: ThreadRowRecord): Promise<void> {
+  const segments = (await historySegments(tx, tenantId, fork)).filter((s) => s.threadId !== fork.id);
+  for (const s of segments) {
+    await tx.query(
+      `INSERT INTO thread_store.thread_items (tenant_id, thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text)
+       SELECT tenant_id, $2, seq + $5, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text
+         FROM thread_store.thread_items WHERE tenant_id = $1 AND thread_id = $3 AND seq BETWEEN $4 AND $6`,
+      [tenantId, fork.id, s.threadId, s.lo, s.offset, s.hi],
+    );
+    await tx.query(
+      `INSERT INTO thread_store.thread_checkpoints (tenant_id, thread_id, seq, window_number, window_id, first_window_id, previous_window_id, summary_length, replacement_history_size, legacy, created_at)
+       SELECT tenant_id, $2, seq + $5, window_number, window_id, first_window_id, previous_window_id, summary_length, replacement_history_size, legacy, created_at
+         FROM thread_store.thread_checkpoints WHERE tenant_id = $1 AND thread_id = $3 AND seq BETWEEN $4 AND $6`,
+      [tenantId, fork.id, s.threadId, s.lo, s.offset, s.hi],
+    );
+  }
+  await tx.query(
+    `UPDATE thread_store.threads t SET history_base_thread_id = NULL, history_base_seq = NULL,
+        item_count = (SELECT count(*) FROM thread_store.thread_items i WHERE i.tenant_id = $1 AND i.thread_id = $2),
+        byte_size = (SELECT coalesce(sum(byte_size), 0) FROM thread_store.thread_items i WHERE i.tenant_id = $1 AND i.thread_id = $2)
+      WHERE tenant_id = $1 AND id = $2`,
+    [tenantId, fork.id],
+  );
+}

@@ -1,0 +1,64 @@
+// Owns forkThread on PostgreSQL: a copy-free fork. The new thread stores only its own session_meta
+// (with Codex 0.169's `history_base`) and points at its base (history_base_thread_id/seq); its
+// history reads through to the base's rows, as Codex's history_base files do.
+import { InvalidRequestError } from '../../model/errors.js';
+import { asRecord } from '../../model/rolloutLine.js';
+import { parseOrThrow } from '../../model/validate.js';
+import { forkThreadParamsSchema, type ForkThreadParams } from '../../model/params.js';
+import type { StoredThread } from '../../model/thread.js';
+import type { SqlExecutor } from '../../db/database.js';
+import { encodeLine } from '../shared/preparedItem.js';
+import { historySegments, readVirtualRange } from './historySegments.js';
+import { turnSpans } from './listTurnsAndItems.js';
+import { findThreadRow, requireThreadRow } from './threadLookup.js';
+import { rowToThread, type ThreadRowRecord } from './threadRow.js';
+
+export async function forkThread(tx: SqlExecutor, tenantId: string, input: ForkThreadParams, now: string): Promise<StoredThread> {
+  const params = parseOrThrow(forkThreadParamsSchema, input, 'params') as ForkThreadParams;
+  const source = await requireThreadRow(tx, tenantId, params.sourceThreadId, params.includeArchived ?? false);
+  if (await findThreadRow(tx, tenantId, params.newThreadId)) {
+    throw new InvalidRequestError(`thread ${params.newThreadId} already exists`, { path: 'params.newThreadId' });
+  }
+  const segments = await historySegments(tx, tenantId, source);
+  let baseSeq = Number(source.last_seq);
+  if (params.lastTurnId) {
+    const span = (await turnSpans(tx, tenantId, segments)).find((s) => s.turnId === params.lastTurnId);
+    if (!span) throw new InvalidRequestError(`turn ${params.lastTurnId} not found in thread ${params.sourceThreadId}`, { path: 'params.lastTurnId' });
+    baseSeq = span.last;
+  }
+  const [firstLine] = await readVirtualRange(tx, tenantId, segments, { limit: 1 });
+  const sourceMeta = firstLine?.line.type === 'session_meta' ? (asRecord(firstLine.line.payload) ?? {}) : {};
+  const payload: Record<string, unknown> = {
+    ...sourceMeta,
+    session_id: params.newThreadId,
+    id: params.newThreadId,
+    forked_from_id: params.sourceThreadId,
+    forked_from_ordinal_exclusive: baseSeq + 1,
+    timestamp: now,
+    history_base: { thread_id: params.sourceThreadId, end_ordinal_exclusive: baseSeq + 1 },
+  };
+  delete payload.parent_thread_id;
+  const meta = encodeLine({ timestamp: now, type: 'session_meta', payload });
+  const { rows } = await tx.query<ThreadRowRecord>(
+    `INSERT INTO thread_store.threads (
+       tenant_id, id, session_id, forked_from_id, parent_thread_id, source, thread_source, originator, model_provider, model,
+       reasoning_effort, cwd, cli_version, name, title, preview, first_user_message, agent_nickname, agent_role, agent_path,
+       approval_mode, memory_mode, history_mode, git_sha, git_branch, git_origin_url, tokens_used, token_usage,
+       permission_profile, extra, created_at, updated_at, recency_at, history_base_thread_id, history_base_seq,
+       last_seq, item_count, byte_size)
+     SELECT tenant_id, $3, $3, id, NULL, source, thread_source, originator, model_provider, model,
+       reasoning_effort, cwd, cli_version, name, title, preview, first_user_message, agent_nickname, agent_role, agent_path,
+       approval_mode, memory_mode, history_mode, git_sha, git_branch, git_origin_url, tokens_used, token_usage,
+       permission_profile, extra, $4::timestamptz, thread_store.allocate_timestamp($1, $4::timestamptz),
+       thread_store.allocate_timestamp($1, $4::timestamptz), id, $5::bigint, $5::bigint + 1, 1, $6
+       FROM thread_store.threads WHERE tenant_id = $1 AND id = $2
+     RETURNING *`,
+    [tenantId, params.sourceThreadId, params.newThreadId, now, baseSeq, meta.byteSize],
+  );
+  await tx.query(
+    `INSERT INTO thread_store.thread_items (tenant_id, thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text)
+     VALUES ($1, $2, 0, 'session_meta', NULL, NULL, $3, $4::jsonb, $5::jsonb, $6, $7, NULL)`,
+    [tenantId, params.newThreadId, now, meta.payloadJson, meta.extraJson, meta.rawLine, meta.byteSize],
+  );
+  return rowToThread(rows[0]!);
+}

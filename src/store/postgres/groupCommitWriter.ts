@@ -1,0 +1,314 @@
+// Owns group commit: every append of every live thread in the process is queued here and written
+// in batches, each batch ONE transaction (items, bookkeeping, checkpoints, derived metadata of all
+// its threads). A request's promise resolves only after its batch committed.
+//
+// Seqs are assigned when a batch is built (one batch in flight at a time), so a failed batch can
+// hand its seqs back and seq stays gap-free. Failures:
+//  - connection lost / unknown COMMIT outcome → find out from threads.last_seq whether it
+//    committed; if not, retry the same batch (the primary key would refuse a duplicate anyway);
+//  - a stale writer (claim taken over) → Conflict for that thread's requests, the rest retried;
+//  - any other error → the batch is split per thread so one thread's bad item fails only its own
+//    appends.
+import { ConflictError, InternalError, ResourceExhaustedError, ThreadStoreError } from '../../model/errors.js';
+import type { ThreadMetadataPatch } from '../../model/patch.js';
+import { isRetryableDbError, mapDbError, type Database } from '../../db/database.js';
+import { encodeLine, type PreparedItem } from '../shared/preparedItem.js';
+import { StaleWriterError, writeTenantBatch, type ThreadBatch } from './appendBatch.js';
+import type { LiveWriterState } from './liveWriter.js';
+
+export interface GroupCommitOptions {
+  /** Flush when a batch reaches this many items. */
+  maxBatchItems: number;
+  /** Flush when a batch reaches this many bytes. */
+  maxBatchBytes: number;
+  /** Wait this long for more appends before flushing an idle queue (0 = flush as soon as possible). */
+  lingerMs: number;
+  /** Bound on queued-but-uncommitted bytes; past it appends wait, or fail when `rejectWhenFull`. */
+  maxQueuedBytes: number;
+  rejectWhenFull: boolean;
+  /** How long to keep retrying a batch whose connection failed before giving up. */
+  retryDeadlineMs: number;
+}
+
+export const DEFAULT_GROUP_COMMIT_OPTIONS: GroupCommitOptions = {
+  maxBatchItems: 5000,
+  maxBatchBytes: 16 * 1024 * 1024,
+  lingerMs: 0,
+  maxQueuedBytes: 256 * 1024 * 1024,
+  rejectWhenFull: false,
+  retryDeadlineMs: 60_000,
+};
+
+interface AppendRequest {
+  state: LiveWriterState;
+  items: PreparedItem[];
+  patch: ThreadMetadataPatch | undefined;
+  /** Write the thread (session_meta + row) even when `items` is empty (persistThread). */
+  forceMaterialize: boolean;
+  bytes: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+interface Snapshot {
+  nextSeq: number;
+  materialized: boolean;
+  openTurnId: string | null;
+}
+
+export interface WriterStats {
+  batches: number;
+  items: number;
+  retries: number;
+}
+
+export class GroupCommitWriter {
+  private readonly queue: AppendRequest[] = [];
+  private queuedBytes = 0;
+  private running = false;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private spaceWaiters: (() => void)[] = [];
+  private closed = false;
+  readonly stats: WriterStats = { batches: 0, items: 0, retries: 0 };
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: GroupCommitOptions = DEFAULT_GROUP_COMMIT_OPTIONS,
+  ) {}
+
+  async submit(state: LiveWriterState, items: PreparedItem[], patch?: ThreadMetadataPatch, forceMaterialize = false): Promise<void> {
+    if (this.closed) throw new InternalError('the store is closed');
+    const bytes = items.reduce((n, i) => n + i.byteSize, 0);
+    while (this.queuedBytes > 0 && this.queuedBytes + bytes > this.options.maxQueuedBytes) {
+      if (this.options.rejectWhenFull) {
+        throw new ResourceExhaustedError(`append queue is full (${this.queuedBytes} bytes waiting to commit)`);
+      }
+      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ state, items, patch, forceMaterialize, bytes, resolve, reject });
+      this.queuedBytes += bytes;
+      this.schedule();
+    });
+  }
+
+  /** Resolves once everything queued before the call has been handled. */
+  async drain(): Promise<void> {
+    while (this.running || this.queue.length > 0) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    this.closed = true;
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    const queuedItems = this.queue.reduce((n, r) => n + r.items.length, 0);
+    const full = queuedItems >= this.options.maxBatchItems || this.queuedBytes >= this.options.maxBatchBytes;
+    if (this.options.lingerMs > 0 && !full) {
+      if (!this.lingerTimer) {
+        this.lingerTimer = setTimeout(() => {
+          this.lingerTimer = null;
+          this.kick();
+        }, this.options.lingerMs);
+      }
+      return;
+    }
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.running || this.queue.length === 0) return;
+    if (this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = null;
+    }
+    this.running = true;
+    const batch = this.takeBatch();
+    void this.execute(batch).finally(() => {
+      for (const r of batch) this.queuedBytes -= r.bytes;
+      this.releaseSpace();
+      this.running = false;
+      if (this.queue.length > 0) this.schedule();
+    });
+  }
+
+  private releaseSpace(): void {
+    const waiters = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private takeBatch(): AppendRequest[] {
+    const batch: AppendRequest[] = [];
+    let items = 0;
+    let bytes = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (batch.length > 0 && (items + next.items.length > this.options.maxBatchItems || bytes + next.bytes > this.options.maxBatchBytes)) break;
+      batch.push(this.queue.shift()!);
+      items += next.items.length;
+      bytes += next.bytes;
+    }
+    return batch;
+  }
+
+  private async execute(batch: AppendRequest[]): Promise<void> {
+    let pending = batch.filter((r) => {
+      if (r.state.closed) {
+        r.reject(r.state.fencedBy ?? new ConflictError(`thread ${r.state.threadId} is no longer live`));
+        return false;
+      }
+      return true;
+    });
+    const deadline = Date.now() + this.options.retryDeadlineMs;
+    let attempt = 0;
+    while (pending.length > 0) {
+      const snapshots = snapshot(pending);
+      const plan = buildPlan(pending);
+      try {
+        await this.db.transaction(async (tx) => {
+          for (const [tenantId, threads] of plan) await writeTenantBatch(tx, tenantId, threads);
+        }, { operation: 'appendItems' });
+        this.commit(pending, plan);
+        return;
+      } catch (error) {
+        restore(snapshots);
+        const cause = error instanceof ThreadStoreError && error.cause !== undefined ? error.cause : error;
+        if (cause instanceof StaleWriterError) {
+          const stale = new Set(cause.threadIds);
+          pending = pending.filter((r) => {
+            if (!stale.has(r.state.threadId)) return true;
+            r.state.closed = true;
+            r.state.fencedBy = new ConflictError(`thread ${r.state.threadId} was taken over by another writer`);
+            r.reject(r.state.fencedBy);
+            return false;
+          });
+          continue;
+        }
+        if (isRetryableDbError(cause) && Date.now() < deadline) {
+          this.stats.retries++;
+          // The COMMIT may have happened before the connection died: ask the database.
+          const committed = await this.wasCommitted(plan, deadline);
+          if (committed) {
+            assignAgain(pending, plan);
+            this.commit(pending, plan);
+            return;
+          }
+          await sleep(Math.min(1000, 25 * 2 ** attempt++));
+          continue;
+        }
+        if (new Set(pending.map((r) => r.state)).size > 1) {
+          // Isolate the culprit: every thread on its own, so the others still commit.
+          const byThread = new Map<LiveWriterState, AppendRequest[]>();
+          for (const r of pending) byThread.set(r.state, [...(byThread.get(r.state) ?? []), r]);
+          for (const requests of byThread.values()) await this.execute(requests);
+          return;
+        }
+        const mapped = error instanceof ThreadStoreError ? error : mapDbError(error, 'appendItems');
+        for (const r of pending) r.reject(mapped);
+        return;
+      }
+    }
+  }
+
+  /** After an unknown outcome: did the batch's transaction commit? (One thread tells for all.) */
+  private async wasCommitted(plan: Map<string, ThreadBatch[]>, deadline: number): Promise<boolean> {
+    const [tenantId, threads] = plan.entries().next().value as [string, ThreadBatch[]];
+    const probe = threads.find((t) => t.items.length > 0) ?? threads[0]!;
+    const expected = probe.items.length > 0 ? probe.items[probe.items.length - 1]!.seq : 0;
+    let wait = 25;
+    for (;;) {
+      try {
+        return await this.db.transaction(
+          async (tx) => {
+            const { rows } = await tx.query<{ last_seq: number }>('SELECT last_seq FROM thread_store.threads WHERE tenant_id = $1 AND id = $2', [
+              tenantId,
+              probe.state.threadId,
+            ]);
+            const row = rows[0];
+            return row !== undefined && Number(row.last_seq) >= expected;
+          },
+          { tenantId, operation: 'appendItems(recover)' },
+        );
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(wait);
+        wait = Math.min(1000, wait * 2);
+      }
+    }
+  }
+
+  private commit(requests: AppendRequest[], plan: Map<string, ThreadBatch[]>): void {
+    this.stats.batches++;
+    for (const threads of plan.values()) {
+      for (const t of threads) {
+        t.state.materialized = true;
+        this.stats.items += t.items.length;
+      }
+    }
+    for (const r of requests) r.resolve();
+  }
+}
+
+function snapshot(requests: AppendRequest[]): Map<LiveWriterState, Snapshot> {
+  const out = new Map<LiveWriterState, Snapshot>();
+  for (const { state } of requests) {
+    if (!out.has(state)) out.set(state, { nextSeq: state.nextSeq, materialized: state.materialized, openTurnId: state.turns.openTurnId });
+  }
+  return out;
+}
+
+function restore(snapshots: Map<LiveWriterState, Snapshot>): void {
+  for (const [state, s] of snapshots) {
+    state.nextSeq = s.nextSeq;
+    state.materialized = s.materialized;
+    state.turns.openTurnId = s.openTurnId;
+  }
+}
+
+/** Assign seqs and turn ids in queue order, grouped by tenant then thread. */
+function buildPlan(requests: AppendRequest[]): Map<string, ThreadBatch[]> {
+  const byThread = new Map<LiveWriterState, ThreadBatch>();
+  for (const r of requests) {
+    const state = r.state;
+    let t = byThread.get(state);
+    if (!t) {
+      t = { state, materialize: false, items: [], patches: [] };
+      byThread.set(state, t);
+    }
+    if (!state.materialized && !t.materialize && (r.items.length > 0 || r.forceMaterialize)) {
+      t.materialize = true;
+      // seq 0 is the thread's own session_meta, written first as Codex does.
+      if (state.sessionMeta) {
+        t.items.push({ seq: state.nextSeq++, turnId: null, item: sessionMetaItem(state) });
+      }
+    }
+    for (const item of r.items) {
+      t.items.push({ seq: state.nextSeq++, turnId: state.turns.assign(item.line), item });
+    }
+    if (r.patch) t.patches.push(r.patch);
+  }
+  const plan = new Map<string, ThreadBatch[]>();
+  for (const t of byThread.values()) {
+    if (!t.materialize && t.items.length === 0 && t.patches.length === 0) continue;
+    plan.set(t.state.tenantId, [...(plan.get(t.state.tenantId) ?? []), t]);
+  }
+  return plan;
+}
+
+/** After a commit we learned about only on reconnect: states must look as if it had succeeded. */
+function assignAgain(requests: AppendRequest[], _plan: Map<string, ThreadBatch[]>): void {
+  buildPlan(requests);
+}
+
+function sessionMetaItem(state: LiveWriterState): PreparedItem {
+  return encodeLine(state.sessionMeta!);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,107 @@
+// Owns the preparation of appended lines before any store keeps them: validation (InvalidRequest
+// naming items[i]), the persistence policy (stores must not trust callers), the timestamp stamp,
+// size limits (ResourceExhausted naming the item), and the lossless encoding for PostgreSQL:
+// JSONB cannot hold \u0000 or lone surrogates, so such a line is kept whole as JSON text instead.
+import { ResourceExhaustedError } from '../../model/errors.js';
+import { asRecord, parseRolloutLine, payloadTypeOf, type RolloutLine, type StoredRolloutLine } from '../../model/rolloutLine.js';
+import { isPersistedRolloutItem } from '../../live/persistencePolicy.js';
+
+export interface ItemLimits {
+  /** Largest accepted line, as UTF-8 JSON bytes. */
+  maxItemBytes: number;
+  /** Most lines accepted in one append. */
+  maxItemsPerAppend: number;
+}
+
+export const DEFAULT_ITEM_LIMITS: ItemLimits = {
+  maxItemBytes: 64 * 1024 * 1024,
+  maxItemsPerAppend: 100_000,
+};
+
+export interface PreparedItem {
+  line: StoredRolloutLine;
+  type: string;
+  subtype: string | null;
+  /** JSON of the payload when JSONB can hold the line, else null. */
+  payloadJson: string | null;
+  /** JSON of top-level keys other than timestamp/type/payload, or null when there are none. */
+  extraJson: string | null;
+  /** The whole line as JSON text when JSONB cannot hold it. */
+  rawLine: string | null;
+  byteSize: number;
+  searchText: string | null;
+}
+
+// An escape that JSON.stringify emits only for NUL or a lone surrogate, preceded by an even number
+// of backslashes (so an escaped backslash followed by "u0000" in the data is not mistaken for one).
+const JSONB_UNSAFE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+export function isJsonbSafe(json: string): boolean {
+  return !JSONB_UNSAFE_ESCAPE.test(json);
+}
+
+/** Validate, filter by the persistence policy and encode. Throws before anything is stored. */
+export function prepareItems(items: readonly RolloutLine[], limits: ItemLimits, now: () => string): PreparedItem[] {
+  if (items.length > limits.maxItemsPerAppend) {
+    throw new ResourceExhaustedError(`append of ${items.length} items exceeds the limit of ${limits.maxItemsPerAppend}`, { path: 'items' });
+  }
+  const out: PreparedItem[] = [];
+  items.forEach((item, index) => {
+    const where = `items[${index}]`;
+    parseRolloutLine(item, where);
+    if (!isPersistedRolloutItem(item)) return;
+    const line = (item.timestamp === undefined ? { timestamp: now(), ...item } : item) as StoredRolloutLine;
+    const whole = JSON.stringify(line);
+    const byteSize = Buffer.byteLength(whole, 'utf8');
+    if (byteSize > limits.maxItemBytes) {
+      throw new ResourceExhaustedError(`item of ${byteSize} bytes exceeds the limit of ${limits.maxItemBytes} bytes`, { path: where });
+    }
+    out.push(encodeLine(line, whole, byteSize));
+  });
+  return out;
+}
+
+export function encodeLine(line: StoredRolloutLine, whole = JSON.stringify(line), byteSize = Buffer.byteLength(whole, 'utf8')): PreparedItem {
+  const { timestamp: _ts, type, payload, ...rest } = line;
+  const safe = isJsonbSafe(whole);
+  const hasExtra = Object.keys(rest).length > 0;
+  return {
+    line,
+    type,
+    subtype: payloadTypeOf(line) ?? null,
+    payloadJson: safe ? JSON.stringify(payload) : null,
+    extraJson: safe && hasExtra ? JSON.stringify(rest) : null,
+    rawLine: safe ? null : whole,
+    byteSize,
+    searchText: searchTextOf(line),
+  };
+}
+
+/** Rebuild a line from its stored columns (inverse of encodeLine). */
+export function decodeLine(row: { ts: string; type: string; payload: unknown; extra: unknown; raw_line: string | null }): StoredRolloutLine {
+  if (row.raw_line !== null) return JSON.parse(row.raw_line) as StoredRolloutLine;
+  const extra = asRecord(row.extra) ?? {};
+  return { timestamp: row.ts, type: row.type, payload: row.payload, ...extra } as StoredRolloutLine;
+}
+
+const CONTEXTUAL_PREFIX = /^\s*<(environment_context|user_instructions|user_shell_command|turn_aborted|token_budget|context_window|permissions instructions|skills_instructions|subagent_notification)\b/;
+
+/** Visible user/assistant text, for content search: message response items only. */
+export function searchTextOf(line: RolloutLine): string | null {
+  if (line.type !== 'response_item') return null;
+  const payload = asRecord(line.payload);
+  if (!payload || payload.type !== 'message') return null;
+  if (payload.role !== 'user' && payload.role !== 'assistant') return null;
+  const content = Array.isArray(payload.content) ? payload.content : [];
+  const texts: string[] = [];
+  for (const part of content) {
+    const p = asRecord(part);
+    if (!p || typeof p.text !== 'string') continue;
+    if (p.type !== 'input_text' && p.type !== 'output_text') continue;
+    if (CONTEXTUAL_PREFIX.test(p.text)) continue;
+    texts.push(p.text);
+  }
+  const text = texts.join('\n');
+  // JSONB-unsafe characters cannot go into a text column either; search just skips them.
+  return text === '' ? null : text.replace(/\u0000/g, '').toWellFormed();
+}

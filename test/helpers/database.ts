@@ -1,0 +1,123 @@
+// Gives each test file its own database: a fresh copy of the migrated template on the server
+// chosen by globalSetup, or an in-memory embedded PGlite. `keep` leaves a failed file's database
+// behind for inspection (THREAD_STORE_KEEP_TEST_DB=1).
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createService, type OpenThreadStoreOptions, type ThreadStoreService } from '../../src/store/openThreadStore.js';
+
+export interface TestDatabase {
+  /** Connection URL of this file's database, or null in embedded mode. */
+  url: string | null;
+  mode: 'server' | 'embedded';
+  /** A new connection to this file's database as the owner (superuser) — for raw assertions. */
+  openOwner(): Promise<Database>;
+  /** A store on this file's database, running as the non-owner application role. */
+  openStore(options?: OpenThreadStoreOptions): Promise<ThreadStoreService>;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = inject('serverUrl');
+  const template = inject('templateDb');
+  if (serverUrl && template) {
+    const name = `ts_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    await admin.end();
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    const dbUrl = url.toString();
+    const opened: Database[] = [];
+    return {
+      url: dbUrl,
+      mode: 'server',
+      async openOwner() {
+        const db = openPostgresDatabase({ url: dbUrl, maxConnections: 4 });
+        opened.push(db);
+        return db;
+      },
+      async openStore(options = {}) {
+        const db = openPostgresDatabase({ url: dbUrl, maxConnections: options.maxConnections ?? 10 });
+        await db.useRole('thread_store_app');
+        return createService(db, options);
+      },
+      async drop() {
+        for (const db of opened) await db.close().catch(() => {});
+        if (process.env.THREAD_STORE_KEEP_TEST_DB) return;
+        const a = new pg.Client({ connectionString: serverUrl });
+        await a.connect();
+        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await a.end();
+      },
+    };
+  }
+  // Embedded: one in-memory PGlite per file, shared by the owner handle and the store.
+  const db = await openEmbeddedDatabase({});
+  await migrate(db);
+  let store: ThreadStoreService | null = null;
+  return {
+    url: null,
+    mode: 'embedded',
+    async openOwner() {
+      return asOwner(db);
+    },
+    async openStore(options = {}) {
+      await db.useRole('thread_store_app');
+      store = createService(withoutClose(db), options);
+      return store;
+    },
+    async drop() {
+      await db.close();
+    },
+  };
+}
+
+/** PGlite is one connection shared by every handle in the file; only drop() really closes it. */
+function withoutClose(db: Database): Database {
+  return {
+    kind: db.kind,
+    location: db.location,
+    transaction: (fn, o) => db.transaction(fn, o),
+    withSession: (fn) => db.withSession(fn),
+    useRole: (r) => db.useRole(r),
+    close: async () => {},
+  };
+}
+
+/** The shared PGlite connection runs as the app role once a store is open; owner work resets it. */
+function asOwner(db: Database): Database {
+  const inOwnerRole = <T>(fn: (s: import('../../src/db/database.js').SqlExecutor) => Promise<T>) =>
+    db.withSession(async (s) => {
+      const { rows } = await s.query<{ r: string }>('SELECT current_user AS r');
+      await s.query('RESET ROLE');
+      try {
+        return await fn(s);
+      } finally {
+        if (rows[0]?.r === 'thread_store_app') await s.query('SET ROLE thread_store_app');
+      }
+    });
+  return {
+    kind: db.kind,
+    location: db.location,
+    transaction: (fn, o) =>
+      inOwnerRole(async (s) => {
+        await s.query('BEGIN');
+        try {
+          if (o?.tenantId) await s.query(`SELECT set_config('thread_store.tenant_id', $1, true)`, [o.tenantId]);
+          const r = await fn(s);
+          await s.query('COMMIT');
+          return r;
+        } catch (e) {
+          await s.query('ROLLBACK');
+          throw e;
+        }
+      }),
+    withSession: (fn) => inOwnerRole(fn),
+    useRole: (r) => db.useRole(r),
+    close: async () => {},
+  };
+}
