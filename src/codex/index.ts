@@ -1,0 +1,73 @@
+// Owns the public surface of the CODEX_HOME readers/writers (pure file I/O, no PostgreSQL).
+export {
+  splitLines,
+  fileChunks,
+  zstdDecompressChunks,
+  ZstdStreamError,
+  DEFAULT_MAX_LINE_BYTES,
+  type RawLine,
+  type SplitLinesOptions,
+} from './lineSplitter.js';
+export {
+  readRolloutFile,
+  readRolloutHead,
+  resolveRolloutPath,
+  plainRolloutPath,
+  RolloutFileReader,
+  type RolloutProblem,
+  type RolloutRecord,
+  type ReadRolloutOptions,
+  type RolloutReadStats,
+  type ResolvedRolloutPath,
+  type RolloutHead,
+  type ReadRolloutHeadOptions,
+  type SessionMetaPayload,
+  type SessionMetaGit,
+  type HistoryBase,
+} from './rolloutReader.js';
+export {
+  scanCodexHome,
+  isCodexHome,
+  assertCodexHome,
+  parseRolloutFileName,
+  SESSIONS_SUBDIR,
+  ARCHIVED_SESSIONS_SUBDIR,
+  SESSION_INDEX_FILE,
+  STATE_DB_VERSION,
+  type ParsedRolloutFileName,
+  type RolloutFileEntry,
+  type CodexHomeScan,
+  type ScanCodexHomeOptions,
+  type SkippedFile,
+} from './codexHome.js';
+export {
+  readSessionIndex,
+  formatSessionIndexLine,
+  type SessionIndexEntry,
+  type SessionIndexName,
+  type SessionIndexContents,
+  type ReadSessionIndexOptions,
+} from './sessionIndex.js';
+export {
+  openStateDb,
+  readStateDb,
+  decodeSessionSource,
+  StateDb,
+  type StateThreadRow,
+  type StateSpawnEdge,
+  type StateDbContents,
+  type OpenStateDbOptions,
+  type SqliteValue,
+} from './stateDb.js';
+export {
+  rolloutFileName,
+  sessionsPathFor,
+  archivedPathFor,
+  formatRolloutTimestamp,
+  formatRolloutLine,
+  writeRolloutFile,
+  type RolloutNameOptions,
+  type RolloutPathOptions,
+  type WriteRolloutOptions,
+  type WriteRolloutResult,
+} from './rolloutWriter.js';
