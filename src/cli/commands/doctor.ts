@@ -1,0 +1,58 @@
+// Owns `thread-store doctor`: where we are connected, server version, schema version, partitions
+// and row-level security status, so an operator can see at a glance that the store is sound.
+import type { Command } from 'commander';
+import { schemaStatus } from '../../db/migrate.js';
+import { globalOptions, openCliDatabase } from '../connect.js';
+
+interface TableSecurity {
+  table: string;
+  rls: boolean;
+  forced: boolean;
+  policies: number;
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('show connection, schema version, partitions and row-level security status')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      const db = await openCliDatabase(globalOptions(command));
+      try {
+        const status = await schemaStatus(db);
+        const report = await db.withSession(async (s) => {
+          const version = (await s.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v;
+          const exists = (await s.query<{ ok: boolean }>(`SELECT to_regclass('thread_store.thread_items') IS NOT NULL AS ok`)).rows[0]!.ok;
+          if (!exists) return { version, partitions: 0, tables: [] as TableSecurity[] };
+          const partitions = (await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'thread_store.thread_items'::regclass`)).rows[0]!.n;
+          const tables = (
+            await s.query<TableSecurity>(
+              `SELECT c.relname AS table, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
+                      (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'thread_store' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
+            )
+          ).rows;
+          return { version, partitions, tables };
+        });
+        const healthy = status.pendingMigrations.length === 0 && report.partitions === 16 && report.tables.every((t) => t.rls && t.forced && t.policies > 0);
+        const out = { location: db.location, kind: db.kind, server: report.version, ...status, itemPartitions: report.partitions, rowLevelSecurity: report.tables, healthy };
+        if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+        else {
+          const lines = [
+            `database:    ${db.location} (${db.kind === 'embedded' ? 'embedded PGlite' : 'PostgreSQL server'})`,
+            `server:      ${report.version.split(' on ')[0]}`,
+            `schema:      ${status.appliedMigrations.length} applied${status.pendingMigrations.length ? `, pending: ${status.pendingMigrations.join(', ')}` : ', up to date'}`,
+            `partitions:  thread_items has ${report.partitions} hash partitions`,
+            `row security:`,
+            ...report.tables.map((t) => `  ${t.table.padEnd(22)} ${t.rls ? 'enabled' : 'DISABLED'}${t.forced ? ', forced' : ', NOT forced'}, ${t.policies} polic${t.policies === 1 ? 'y' : 'ies'}`),
+            `status:      ${healthy ? 'ok' : 'PROBLEMS FOUND'}`,
+          ];
+          process.stdout.write(`${lines.join('\n')}\n`);
+        }
+        if (!healthy) process.exitCode = 1;
+      } finally {
+        await db.close();
+      }
+    });
+}
