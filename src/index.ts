@@ -1,0 +1,23 @@
+// The public API of pg-thread-store. Everything a user imports comes from here.
+export { openThreadStore, openDatabase, DEFAULT_DATA_DIR, APP_ROLE } from './store/openThreadStore.js';
+export type { OpenThreadStoreOptions, ThreadStoreService } from './store/openThreadStore.js';
+export type { ThreadStore, AppendOptions, ThreadIdParams } from './store/ThreadStore.js';
+export type { GroupCommitOptions } from './store/postgres/groupCommitWriter.js';
+export type { ItemLimits } from './store/shared/preparedItem.js';
+export { migrate, schemaStatus } from './db/migrate.js';
+export type { MigrationResult, SchemaStatus } from './db/migrate.js';
+export type { Database, SqlExecutor } from './db/database.js';
+
+export * from './model/errors.js';
+export { newUuidV7, isUuid, isUuidV7 } from './model/ids.js';
+export { parseRolloutLine, parseRolloutLineText, serializeRolloutLine, KNOWN_ROLLOUT_TYPES } from './model/rolloutLine.js';
+export type { RolloutLine, StoredRolloutLine, KnownRolloutType } from './model/rolloutLine.js';
+export { readCompacted } from './model/compacted.js';
+export type { CompactionCheckpoint } from './model/compacted.js';
+export { parsePatch, mergePatch, isEmptyPatch, patchFromWire, patchToWire } from './model/patch.js';
+export type { ThreadMetadataPatch, GitInfoPatch } from './model/patch.js';
+export type * from './model/thread.js';
+export type * from './model/params.js';
+
+export { isPersistedRolloutItem, persistedRolloutItems } from './live/persistencePolicy.js';
+export { ThreadMetadataSync, deriveMetadataFromItems } from './live/metadataSync.js';
