@@ -20,6 +20,15 @@ import type {
 } from '../model/params.js';
 import type { ThreadMetadataPatch } from '../model/patch.js';
 import type { HistoryMode, StoredThread, StoredThreadHistory } from '../model/thread.js';
+import type { HistoryReconstruction } from '../history/reconstructHistory.js';
+
+/** A thread's model-visible history as Codex rebuilds it on resume, plus how much was read. */
+export interface StoredHistoryReconstruction extends HistoryReconstruction {
+  /** Item rows read to answer (O(tail): small when a checkpoint is near the end). */
+  itemsRead: number;
+  /** Seq of the checkpoint reconstruction started from; null when the whole thread was read. */
+  checkpointSeq: number | null;
+}
 
 export interface AppendOptions {
   /**
@@ -54,6 +63,12 @@ export interface ThreadStore {
   discardThread(threadId: string): Promise<void>;
 
   loadHistory(params: LoadThreadHistoryParams): Promise<StoredThreadHistory>;
+  /**
+   * Codex's reconstruct_history_from_rollout: the model-visible history (newest surviving
+   * checkpoint's replacement history verbatim + later items, rollbacks applied), window lineage,
+   * previous turn settings and reference context.
+   */
+  reconstructHistory(params: LoadThreadHistoryParams): Promise<StoredHistoryReconstruction>;
   readThread(params: ReadThreadParams): Promise<StoredThread>;
   listThreads(params?: ListThreadsParams): Promise<ThreadPage>;
   searchThreads(params: SearchThreadsParams): Promise<ThreadSearchPage>;

@@ -27,7 +27,8 @@ import {
 } from '../../model/params.js';
 import type { HistoryMode, StoredThread, StoredThreadHistory } from '../../model/thread.js';
 import type { SqlExecutor } from '../../db/database.js';
-import type { AppendOptions, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
+import type { AppendOptions, StoredHistoryReconstruction, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
+import { reconstructStoredHistory } from './reconstructHistory.js';
 import { buildSessionMetaLine } from '../shared/sessionMeta.js';
 import { prepareItems } from '../shared/preparedItem.js';
 import { TurnTracker } from '../shared/turns.js';
@@ -196,6 +197,14 @@ export class PostgresThreadStore implements ThreadStore {
       const row = await requireThreadRow(tx, this.tenantId, threadId, params.includeArchived ?? false);
       const rows = await readVirtualRange(tx, this.tenantId, await historySegments(tx, this.tenantId, row));
       return { threadId, items: rows.map((r) => r.line) };
+    });
+  }
+
+  async reconstructHistory(params: LoadThreadHistoryParams): Promise<StoredHistoryReconstruction> {
+    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    return this.tx('reconstructHistory', async (tx) => {
+      const row = await requireThreadRow(tx, this.tenantId, threadId, params.includeArchived ?? false);
+      return reconstructStoredHistory(tx, this.tenantId, row);
     });
   }
 
