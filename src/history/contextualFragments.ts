@@ -185,8 +185,12 @@ export function isRealUserMessage(payload: unknown): boolean {
 /** An assistant message whose text is a serialized inter-agent communication (legacy envelope). */
 function isInterAgentInstruction(m: MessageView): boolean {
   if (m.role !== 'assistant' || m.texts.length !== 1) return false;
+  // Only a JSON object can be one; checking the first character first avoids a thrown (slow)
+  // JSON.parse for every ordinary assistant message on the resume path.
+  const text = m.texts[0]!.trim();
+  if (!text.startsWith('{') || !text.endsWith('}')) return false;
   try {
-    const parsed = asRecord(JSON.parse(m.texts[0]!));
+    const parsed = asRecord(JSON.parse(text));
     return (
       parsed !== undefined &&
       typeof parsed.author === 'string' &&

@@ -32,7 +32,7 @@ import {
   type UpdateThreadMetadataParams,
 } from '../../model/params.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
-import type { AppendOptions, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
+import type { AppendOptions, StoredHistoryReconstruction, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
 import { DEFAULT_ITEM_LIMITS, encodeLine, prepareItems, type ItemLimits, type PreparedItem } from '../shared/preparedItem.js';
 import { buildSessionMetaLine } from '../shared/sessionMeta.js';
 import { TurnTracker, projectTurns } from '../shared/turns.js';
@@ -49,6 +49,7 @@ import { TenantState, type LiveWriter, type ThreadEntry } from './tenantState.js
 import { anchorOf, canonicalJson, decodeThreadCursor, encodeThreadCursor, orderThreads, type ThreadAnchor } from './threadOrder.js';
 import { pageByPosition } from './positionPage.js';
 import { firstMatchSnippet } from './textSearch.js';
+import { reconstructFromLines } from './reconstruct.js';
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MEMORY_STORE_HISTORY_MODE: HistoryMode = 'paginated';
@@ -164,6 +165,12 @@ export class InMemoryThreadStore implements ThreadStore {
     const p = parseOrThrow(loadThreadHistoryParamsSchema, params);
     const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
     return this.historyOf(entry);
+  }
+
+  async reconstructHistory(params: LoadThreadHistoryParams): Promise<StoredHistoryReconstruction> {
+    const p = parseOrThrow(loadThreadHistoryParamsSchema, params);
+    const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
+    return reconstructFromLines(entry.lines.map((l) => l.line));
   }
 
   async readThread(params: ReadThreadParams): Promise<StoredThread> {

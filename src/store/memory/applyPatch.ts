@@ -1,7 +1,8 @@
 // Owns how a literal ThreadMetadataPatch changes a stored thread record (spec §2.5): absent fields
 // stay, clearable fields clear on `null`, git info merges per sub-field (set / clear / keep),
 // `tokenUsage` also sets `tokensUsed`, `updatedAt` is allocated through the tenant clock and
-// `advanceRecencyAt` moves `recencyAt` to max(existing, allocated value) — never backwards.
+// `advanceRecencyAt` moves `recencyAt` to max(existing, allocated value) — never backwards (updatedAt is
+// allocated first; both naming the same instant share one allocation).
 import type { GitInfo, StoredThread } from '../../model/thread.js';
 import type { GitInfoPatch, ThreadMetadataPatch } from '../../model/patch.js';
 import type { TimestampClock } from './timestampClock.js';
@@ -33,10 +34,22 @@ export function applyPatch(record: StoredThread, patch: ThreadMetadataPatch, clo
   if (patch.model !== undefined) record.model = patch.model;
   if (patch.reasoningEffort !== undefined) record.reasoningEffort = patch.reasoningEffort;
   if (patch.createdAt !== undefined) record.createdAt = toIso(toMs(patch.createdAt));
-  if (patch.updatedAt !== undefined) record.updatedAt = toIso(clock.allocate(toMs(patch.updatedAt)));
+  // One allocation per distinct instant of the patch: `updatedAt` and `advanceRecencyAt` naming the
+  // same instant (LiveThread's turn start) get the same allocated value.
+  const allocated = new Map<number, number>();
+  const allocate = (value: string): number => {
+    const candidate = toMs(value);
+    let out = allocated.get(candidate);
+    if (out === undefined) {
+      out = clock.allocate(candidate);
+      allocated.set(candidate, out);
+    }
+    return out;
+  };
+  if (patch.updatedAt !== undefined) record.updatedAt = toIso(allocate(patch.updatedAt));
   if (patch.advanceRecencyAt !== undefined) {
-    const allocated = clock.allocate(toMs(patch.advanceRecencyAt));
-    if (allocated > toMs(record.recencyAt)) record.recencyAt = toIso(allocated);
+    const recency = allocate(patch.advanceRecencyAt);
+    if (recency > toMs(record.recencyAt)) record.recencyAt = toIso(recency);
   }
   if (patch.source !== undefined) record.source = structuredClone(patch.source);
   if (patch.threadSource !== undefined) record.threadSource = patch.threadSource;

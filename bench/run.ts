@@ -1,0 +1,21 @@
+// `npm run bench -- <name> [--json] [...]`: runs bench/<name>.ts in a child process so each bench
+// starts from a clean heap. With no name, runs them all in turn.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const BENCHES = ['append', 'resume', 'list', 'import', 'load', 'peers'];
+const [name, ...rest] = process.argv.slice(2);
+const names = name && !name.startsWith('-') ? [name] : BENCHES;
+const args = name && !name.startsWith('-') ? rest : process.argv.slice(2);
+let failed = false;
+for (const n of names) {
+  const file = fileURLToPath(new URL(`./${n}.ts`, import.meta.url));
+  if (!existsSync(file)) {
+    process.stderr.write(`bench: unknown benchmark '${n}' (have: ${BENCHES.filter((b) => existsSync(fileURLToPath(new URL(`./${b}.ts`, import.meta.url)))).join(', ')})\n`);
+    process.exit(2);
+  }
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', file, ...args], { stdio: 'inherit' });
+  if (r.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
