@@ -74,15 +74,18 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async createThread(input: CreateThreadParams): Promise<void> {
-    const params = parseOrThrow(createThreadParamsSchema, input, 'params') as CreateThreadParams;
+    const params = parseOrThrow(createThreadParamsSchema, input) as CreateThreadParams;
     this.assertNotLive(params.threadId);
-    const createdAt = this.runtime.now();
     const historyMode = params.historyMode ?? this.defaultHistoryMode();
-    const epoch = await this.tx('createThread', async (tx) => {
+    const { epoch, createdAt } = await this.tx('createThread', async (tx) => {
       if (await findThreadRow(tx, this.tenantId, params.threadId)) {
-        throw new InvalidRequestError(`thread ${params.threadId} already exists`, { path: 'params.threadId' });
+        throw new InvalidRequestError(`thread ${params.threadId} already exists`, { path: 'threadId' });
       }
-      return claimThread(tx, this.tenantId, params.threadId, this.runtime.ownerId, this.runtime.leaseMs);
+      const epoch = await claimThread(tx, this.tenantId, params.threadId, this.runtime.ownerId, this.runtime.leaseMs);
+      // The creation instant goes through the tenant clock now, so created/updated/recency of
+      // threads created together stay distinct and ordered as they were created.
+      const { rows } = await tx.query<{ at: Date }>('SELECT thread_store.allocate_timestamp($1, $2::timestamptz) AS at', [this.tenantId, this.runtime.now()]);
+      return { epoch, createdAt: rows[0]!.at.toISOString() };
     });
     const init: ThreadInit = {
       sessionId: params.sessionId ?? params.threadId,
@@ -119,7 +122,7 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async resumeThread(input: ResumeThreadParams): Promise<void> {
-    const params = parseOrThrow(resumeThreadParamsSchema, input, 'params') as ResumeThreadParams;
+    const params = parseOrThrow(resumeThreadParamsSchema, input) as ResumeThreadParams;
     this.assertNotLive(params.threadId);
     const { epoch, lastSeq, openTurn } = await this.tx('resumeThread', async (tx) => {
       const row = await requireThreadRow(tx, this.tenantId, params.threadId, params.includeArchived ?? false, true);
@@ -151,12 +154,14 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async appendItems(params: AppendThreadItemsParams, options: AppendOptions = {}): Promise<void> {
-    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const threadId = this.threadId(params?.threadId);
     const state = this.live(threadId);
-    if (!Array.isArray(params.items)) throw new InvalidRequestError('expected an array', { path: 'params.items' });
-    const prepared = prepareItems(params.items, this.runtime.limits, this.runtime.now);
+    if (!Array.isArray(params.items)) throw new InvalidRequestError('expected an array', { path: 'items' });
     const patch = options.metadataPatch && !isEmptyPatch(options.metadataPatch) ? parsePatch(options.metadataPatch, 'options.metadataPatch') : undefined;
-    if (prepared.length === 0 && !patch) return;
+    const prepared = prepareItems(params.items, this.runtime.limits, this.runtime.now);
+    // Nothing kept by the persistence policy: the whole call is a no-op, its patch included
+    // (Codex: raw appends of non-persisted items neither materialize nor touch metadata).
+    if (prepared.length === 0) return;
     await this.runtime.writer.submit(state, prepared, patch);
   }
 
@@ -192,7 +197,7 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async loadHistory(params: LoadThreadHistoryParams): Promise<StoredThreadHistory> {
-    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const threadId = this.threadId(params?.threadId);
     return this.tx('loadHistory', async (tx) => {
       const row = await requireThreadRow(tx, this.tenantId, threadId, params.includeArchived ?? false);
       const rows = await readVirtualRange(tx, this.tenantId, await historySegments(tx, this.tenantId, row));
@@ -201,7 +206,7 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async reconstructHistory(params: LoadThreadHistoryParams): Promise<StoredHistoryReconstruction> {
-    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const threadId = this.threadId(params?.threadId);
     return this.tx('reconstructHistory', async (tx) => {
       const row = await requireThreadRow(tx, this.tenantId, threadId, params.includeArchived ?? false);
       return reconstructStoredHistory(tx, this.tenantId, row);
@@ -209,7 +214,7 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async readThread(params: ReadThreadParams): Promise<StoredThread> {
-    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const threadId = this.threadId(params?.threadId);
     return this.tx('readThread', async (tx) => {
       const row = await requireThreadRow(tx, this.tenantId, threadId, params.includeArchived ?? false);
       const thread = rowToThread(row);
@@ -238,8 +243,8 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async updateThreadMetadata(params: UpdateThreadMetadataParams): Promise<StoredThread> {
-    const threadId = this.threadId(params?.threadId, 'params.threadId');
-    const patch = parsePatch(params.patch, 'params.patch');
+    const threadId = this.threadId(params?.threadId);
+    const patch = parsePatch(params.patch, 'patch');
     const includeArchived = params.includeArchived ?? false;
     return this.tx('updateThreadMetadata', async (tx) => {
       const row = await requireThreadRow(tx, this.tenantId, threadId, includeArchived);
@@ -250,7 +255,7 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async archiveThread(params: ThreadIdParams): Promise<void> {
-    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const threadId = this.threadId(params?.threadId);
     const now = this.runtime.now();
     await this.tx('archiveThread', async (tx) => {
       const row = await findThreadRow(tx, this.tenantId, threadId, true);
@@ -261,7 +266,7 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async unarchiveThread(params: ThreadIdParams): Promise<StoredThread> {
-    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const threadId = this.threadId(params?.threadId);
     const now = this.runtime.now();
     return this.tx('unarchiveThread', async (tx) => {
       const row = await findThreadRow(tx, this.tenantId, threadId, true);
@@ -275,7 +280,7 @@ export class PostgresThreadStore implements ThreadStore {
   }
 
   async deleteThread(params: ThreadIdParams): Promise<void> {
-    const threadId = this.threadId(params?.threadId, 'params.threadId');
+    const threadId = this.threadId(params?.threadId);
     await this.tx('deleteThread', (tx) => deleteThread(tx, this.tenantId, threadId));
     const state = this.runtime.live.get(liveKey(this.tenantId, threadId));
     if (state) {

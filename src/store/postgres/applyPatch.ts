@@ -56,14 +56,26 @@ export function buildPatchStatement(tenantId: string, threadId: string, patch: T
     if (git.branch !== undefined) sets.push(`git_branch = ${p(git.branch)}`);
     if (git.originUrl !== undefined) sets.push(`git_origin_url = ${p(git.originUrl)}`);
   }
-  if (patch.updatedAt !== undefined) sets.push(`updated_at = thread_store.allocate_timestamp($1, ${p(patch.updatedAt, 'timestamptz')})`);
-  if (patch.advanceRecencyAt !== undefined) {
-    sets.push(`recency_at = greatest(recency_at, thread_store.allocate_timestamp($1, ${p(patch.advanceRecencyAt, 'timestamptz')}))`);
+  // updated_at / recency_at go through the tenant clock, updated_at first; when both name the same
+  // instant (a turn start) they share one allocation. The FROM items are evaluated once, in order.
+  const from: string[] = [];
+  if (patch.updatedAt !== undefined) {
+    const u = p(patch.updatedAt, 'timestamptz');
+    from.push(`(SELECT thread_store.allocate_timestamp($1, ${u}) AS v) alloc_u`);
+    sets.push('updated_at = alloc_u.v');
+    if (patch.advanceRecencyAt !== undefined) {
+      const r = p(patch.advanceRecencyAt, 'timestamptz');
+      from.push(`LATERAL (SELECT CASE WHEN ${r} = ${u} THEN alloc_u.v ELSE thread_store.allocate_timestamp($1, ${r}) END AS v) alloc_r`);
+    }
+  } else if (patch.advanceRecencyAt !== undefined) {
+    from.push(`(SELECT thread_store.allocate_timestamp($1, ${p(patch.advanceRecencyAt, 'timestamptz')}) AS v) alloc_r`);
   }
+  if (patch.advanceRecencyAt !== undefined) sets.push('recency_at = greatest(threads.recency_at, alloc_r.v)');
   if (sets.length === 0) return null;
-  const archived = includeArchived ? '' : ' AND archived_at IS NULL';
+  const archived = includeArchived ? '' : ' AND threads.archived_at IS NULL';
   return {
-    text: `UPDATE thread_store.threads SET ${sets.join(', ')} WHERE tenant_id = $1 AND id = $2${archived} RETURNING *`,
+    text: `UPDATE thread_store.threads SET ${sets.join(', ')}${from.length ? ` FROM ${from.join(' CROSS JOIN ')}` : ''}
+            WHERE threads.tenant_id = $1 AND threads.id = $2${archived} RETURNING threads.*`,
     params,
   };
 }

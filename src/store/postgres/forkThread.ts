@@ -14,16 +14,18 @@ import { findThreadRow, requireThreadRow } from './threadLookup.js';
 import { rowToThread, type ThreadRowRecord } from './threadRow.js';
 
 export async function forkThread(tx: SqlExecutor, tenantId: string, input: ForkThreadParams, now: string): Promise<StoredThread> {
-  const params = parseOrThrow(forkThreadParamsSchema, input, 'params') as ForkThreadParams;
+  const params = parseOrThrow(forkThreadParamsSchema, input) as ForkThreadParams;
   const source = await requireThreadRow(tx, tenantId, params.sourceThreadId, params.includeArchived ?? false);
   if (await findThreadRow(tx, tenantId, params.newThreadId)) {
-    throw new InvalidRequestError(`thread ${params.newThreadId} already exists`, { path: 'params.newThreadId' });
+    throw new InvalidRequestError(`thread ${params.newThreadId} already exists`, { path: 'newThreadId' });
   }
+  const claimed = await tx.query('SELECT 1 FROM thread_store.thread_writers WHERE tenant_id = $1 AND thread_id = $2', [tenantId, params.newThreadId]);
+  if (claimed.rows.length > 0) throw new InvalidRequestError(`thread ${params.newThreadId} already has a live writer`, { path: 'newThreadId' });
   const segments = await historySegments(tx, tenantId, source);
   let baseSeq = Number(source.last_seq);
   if (params.lastTurnId) {
     const span = (await turnSpans(tx, tenantId, segments)).find((s) => s.turnId === params.lastTurnId);
-    if (!span) throw new InvalidRequestError(`turn ${params.lastTurnId} not found in thread ${params.sourceThreadId}`, { path: 'params.lastTurnId' });
+    if (!span) throw new InvalidRequestError(`turn ${params.lastTurnId} not found in thread ${params.sourceThreadId}`, { path: 'lastTurnId' });
     baseSeq = span.last;
   }
   const [firstLine] = await readVirtualRange(tx, tenantId, segments, { limit: 1 });
@@ -49,9 +51,9 @@ export async function forkThread(tx: SqlExecutor, tenantId: string, input: ForkT
      SELECT tenant_id, $3, $3, id, NULL, source, thread_source, originator, model_provider, model,
        reasoning_effort, cwd, cli_version, name, title, preview, first_user_message, agent_nickname, agent_role, agent_path,
        approval_mode, memory_mode, history_mode, git_sha, git_branch, git_origin_url, tokens_used, token_usage,
-       permission_profile, extra, $4::timestamptz, thread_store.allocate_timestamp($1, $4::timestamptz),
-       thread_store.allocate_timestamp($1, $4::timestamptz), id, $5::bigint, $5::bigint + 1, 1, $6
-       FROM thread_store.threads WHERE tenant_id = $1 AND id = $2
+       permission_profile, extra, at.v, at.v, at.v, id, $5::bigint, $5::bigint + 1, 1, $6
+       FROM thread_store.threads, (SELECT thread_store.allocate_timestamp($1, $4::timestamptz) AS v) at
+      WHERE tenant_id = $1 AND id = $2
      RETURNING *`,
     [tenantId, params.sourceThreadId, params.newThreadId, now, baseSeq, meta.byteSize],
   );

@@ -26,7 +26,7 @@ export function encodeThreadCursor(kind: 'threads' | 'search', thread: { created
 }
 
 export async function listThreads(tx: SqlExecutor, tenantId: string, input: ListThreadsParams = {}): Promise<ThreadPage> {
-  const params = parseOrThrow(listThreadsParamsSchema, input, 'params') as ListThreadsParams;
+  const params = parseOrThrow(listThreadsParamsSchema, input) as ListThreadsParams;
   const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
   const sortKey = params.sortKey ?? 'created_at';
   const desc = (params.sortDirection ?? 'desc') === 'desc';

@@ -1,5 +1,6 @@
 // Owns the paginated turn and item projections on PostgreSQL (Codex's list_turns / list_items of
 // "paginated" stores). Pages are keyset pages over the thread's (virtual, fork-aware) seq.
+import { InvalidRequestError } from '../../model/errors.js';
 import { parseOrThrow } from '../../model/validate.js';
 import {
   listItemsParamsSchema,
@@ -7,6 +8,7 @@ import {
   type ItemPage,
   type ListItemsParams,
   type ListTurnsParams,
+  type SortDirection,
   type StoredTurn,
   type TurnItemsView,
   type TurnPage,
@@ -20,19 +22,27 @@ import { requireThreadRow } from './threadLookup.js';
 const DEFAULT_TURN_PAGE = 25;
 const DEFAULT_ITEM_PAGE = 100;
 
+/**
+ * A turn/item cursor names an anchor (virtual seq) and the direction it pages in. A page holds what
+ * lies strictly beyond the anchor in that direction; the backwards cursor of a page anchors at its
+ * first element with the opposite direction, so a client can page back (or catch up later).
+ */
 interface PageCursor {
   anchor: number;
-  reverse: boolean;
+  direction: SortDirection;
 }
 
-function decodePageCursor(kind: 'turns' | 'items', cursor: string): PageCursor {
-  const d = decodeCursor(kind, cursor, (x) => Number.isSafeInteger(x.a) && typeof x.r === 'boolean');
-  return { anchor: d.a as number, reverse: d.r as boolean };
+function decodePageCursor(kind: 'turns' | 'items', cursor: string, direction: SortDirection): PageCursor {
+  const d = decodeCursor(kind, cursor, (x) => Number.isSafeInteger(x.a) && (x.d === 'asc' || x.d === 'desc'));
+  if (d.d !== direction) throw new InvalidRequestError(`cursor pages ${String(d.d)} but sortDirection is ${direction}`, { path: 'cursor' });
+  return { anchor: d.a as number, direction };
 }
 
-function encodePageCursor(kind: 'turns' | 'items', anchor: number, reverse: boolean): string {
-  return encodeCursor(kind, { a: anchor, r: reverse });
+function encodePageCursor(kind: 'turns' | 'items', anchor: number, direction: SortDirection): string {
+  return encodeCursor(kind, { a: anchor, d: direction });
 }
+
+const opposite = (d: SortDirection): SortDirection => (d === 'asc' ? 'desc' : 'asc');
 
 interface TurnSpan {
   turnId: string;
@@ -63,15 +73,17 @@ export async function turnSpans(tx: SqlExecutor, tenantId: string, segments: Seg
 }
 
 export async function listTurns(tx: SqlExecutor, tenantId: string, input: ListTurnsParams): Promise<TurnPage> {
-  const params = parseOrThrow(listTurnsParamsSchema, input, 'params') as ListTurnsParams;
+  const params = parseOrThrow(listTurnsParamsSchema, input) as ListTurnsParams;
   const row = await requireThreadRow(tx, tenantId, params.threadId, params.includeArchived ?? false);
   const segments = await historySegments(tx, tenantId, row);
   const pageSize = params.pageSize ?? DEFAULT_TURN_PAGE;
-  const desc = params.sortDirection === 'desc';
-  const cursor = params.cursor ? decodePageCursor('turns', params.cursor) : null;
+  const direction = params.sortDirection ?? 'desc';
+  const cursor = params.cursor ? decodePageCursor('turns', params.cursor, direction) : null;
   let spans = await turnSpans(tx, tenantId, segments);
-  if (desc) spans = spans.reverse();
-  const page = paginate(spans, (s) => s.first, desc, cursor, pageSize);
+  if (direction === 'desc') spans = spans.reverse();
+  const beyond = (s: TurnSpan) => cursor === null || (direction === 'asc' ? s.first > cursor.anchor : s.first < cursor.anchor);
+  const rest = spans.filter(beyond);
+  const page = { items: rest.slice(0, pageSize), more: rest.length > pageSize };
   const view = params.itemsView ?? 'summary';
   let turns: StoredTurn[] = page.items.map((s) => emptyTurn(s.turnId, view));
   if (page.items.length > 0) {
@@ -86,10 +98,12 @@ export async function listTurns(tx: SqlExecutor, tenantId: string, input: ListTu
     const byId = new Map(projected.map((t) => [t.turnId, t]));
     turns = page.items.map((s) => byId.get(s.turnId) ?? emptyTurn(s.turnId, view));
   }
+  const first = page.items[0];
+  const last = page.items[page.items.length - 1];
   return {
     turns,
-    nextCursor: page.next !== null ? encodePageCursor('turns', page.next, false) : null,
-    backwardsCursor: page.back !== null ? encodePageCursor('turns', page.back, true) : null,
+    nextCursor: page.more && last ? encodePageCursor('turns', last.first, direction) : null,
+    backwardsCursor: first ? encodePageCursor('turns', first.first, opposite(direction)) : null,
   };
 }
 
@@ -97,64 +111,15 @@ function emptyTurn(turnId: string, itemsView: TurnItemsView): StoredTurn {
   return { turnId, status: 'inProgress', error: null, startedAt: null, completedAt: null, durationMs: null, turnCreatedAtMs: null, itemsView, items: [] };
 }
 
-interface Paged<T> {
-  items: T[];
-  next: number | null;
-  back: number | null;
-}
-
-/**
- * Keyset page over `ordered` (already in the requested direction) by `key`. A forward cursor
- * continues strictly past its anchor; a reverse one returns the page just before its anchor.
- */
-export function paginate<T>(ordered: T[], key: (t: T) => number, desc: boolean, cursor: PageCursor | null, pageSize: number): Paged<T> {
-  const beyond = (k: number, anchor: number) => (desc ? k < anchor : k > anchor);
-  let items: T[];
-  let hasMoreForward: boolean;
-  let hasMoreBackward: boolean;
-  if (cursor && cursor.reverse) {
-    const before = ordered.filter((t) => beyond(cursor.anchor, key(t)));
-    items = before.slice(Math.max(0, before.length - pageSize));
-    hasMoreBackward = before.length > pageSize;
-    hasMoreForward = true;
-  } else {
-    const after = cursor ? ordered.filter((t) => beyond(key(t), cursor.anchor)) : ordered;
-    items = after.slice(0, pageSize);
-    hasMoreForward = after.length > pageSize;
-    hasMoreBackward = cursor !== null && after.length < ordered.length;
-  }
-  const first = items[0];
-  const last = items[items.length - 1];
-  return {
-    items,
-    next: hasMoreForward && last !== undefined ? key(last) : null,
-    back: hasMoreBackward && first !== undefined ? key(first) : null,
-  };
-}
-
 export async function listItems(tx: SqlExecutor, tenantId: string, input: ListItemsParams): Promise<ItemPage> {
-  const params = parseOrThrow(listItemsParamsSchema, input, 'params') as ListItemsParams;
+  const params = parseOrThrow(listItemsParamsSchema, input) as ListItemsParams;
   const row = await requireThreadRow(tx, tenantId, params.threadId, params.includeArchived ?? false);
   const segments = await historySegments(tx, tenantId, row);
   const pageSize = params.pageSize ?? DEFAULT_ITEM_PAGE;
-  const desc = params.sortDirection === 'desc';
-  const cursor = params.cursor ? decodePageCursor('items', params.cursor) : null;
-  const turnId = params.turnId ?? null;
-  let rows;
-  let hasMoreForward: boolean;
-  let hasMoreBackward: boolean;
-  if (cursor?.reverse) {
-    // The page just before the anchor: read backwards from it, then restore the requested order.
-    const back = await readVirtualRange(tx, tenantId, segments, { after: cursor.anchor, direction: desc ? 'asc' : 'desc', limit: pageSize + 1, turnId });
-    hasMoreBackward = back.length > pageSize;
-    rows = back.slice(0, pageSize).reverse();
-    hasMoreForward = true;
-  } else {
-    const fwd = await readVirtualRange(tx, tenantId, segments, { after: cursor?.anchor ?? null, direction: desc ? 'desc' : 'asc', limit: pageSize + 1, turnId });
-    hasMoreForward = fwd.length > pageSize;
-    rows = fwd.slice(0, pageSize);
-    hasMoreBackward = cursor !== null;
-  }
+  const direction = params.sortDirection ?? 'desc';
+  const cursor = params.cursor ? decodePageCursor('items', params.cursor, direction) : null;
+  const fetched = await readVirtualRange(tx, tenantId, segments, { after: cursor?.anchor ?? null, direction, limit: pageSize + 1, turnId: params.turnId ?? null });
+  const rows = fetched.slice(0, pageSize);
   const items = rows.map((r) => ({
     seq: r.vseq,
     turnId: r.turnId,
@@ -167,7 +132,7 @@ export async function listItems(tx: SqlExecutor, tenantId: string, input: ListIt
   const last = items[items.length - 1];
   return {
     items,
-    nextCursor: hasMoreForward && last ? encodePageCursor('items', last.seq, false) : null,
-    backwardsCursor: hasMoreBackward && first ? encodePageCursor('items', first.seq, true) : null,
+    nextCursor: fetched.length > pageSize && last ? encodePageCursor('items', last.seq, direction) : null,
+    backwardsCursor: first ? encodePageCursor('items', first.seq, opposite(direction)) : null,
   };
 }

@@ -65,13 +65,13 @@ export async function reconstructStoredHistory(tx: SqlExecutor, tenantId: string
       const scan = scanSegments(combined, { earlyStop: true, finalizeOpenSegment: false });
       const settled = analysis.selfContained || (scan.baseIndex !== null && scan.previousTurnSettings !== null && scan.reference.kind !== 'never');
       const from = head[0]?.vseq ?? cp.vseq;
-      if (settled || from === 0) {
-        return { ...reconstructFromLines(combined, { compactedLinesBefore: compactedBefore(from) }), itemsRead, checkpointSeq: cp.vseq };
-      }
-      const back = await readVirtualRange(tx, tenantId, segments, { after: from, direction: 'desc', limit: chunkSize });
+      const back = settled || from === 0 ? [] : await readVirtualRange(tx, tenantId, segments, { after: from, direction: 'desc', limit: chunkSize });
       itemsRead += back.length;
       if (back.length === 0) {
-        return { ...reconstructFromLines(combined, { compactedLinesBefore: compactedBefore(from) }), itemsRead, checkpointSeq: cp.vseq };
+        const result = reconstructFromLines(combined, { compactedLinesBefore: compactedBefore(from) });
+        // Report the base as a seq of the whole thread, not an index into what was read.
+        const base = result.baseCheckpointIndex === null ? null : result.baseCheckpointIndex + from;
+        return { ...result, baseCheckpointIndex: base, itemsRead, checkpointSeq: cp.vseq };
       }
       head = [...back.reverse(), ...head];
       chunkSize = Math.min(chunkSize * 2, MAX_BACK_CHUNK);

@@ -8,7 +8,7 @@ import { decodeThreadCursor, encodeThreadCursor, DEFAULT_PAGE_SIZE } from './lis
 import { rowToThread, sourceToColumn, type ThreadRowRecord } from './threadRow.js';
 
 export async function searchThreads(tx: SqlExecutor, tenantId: string, input: SearchThreadsParams): Promise<ThreadSearchPage> {
-  const params = parseOrThrow(searchThreadsParamsSchema, input, 'params') as SearchThreadsParams;
+  const params = parseOrThrow(searchThreadsParamsSchema, input) as SearchThreadsParams;
   const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
   const sortKey = params.sortKey ?? 'created_at';
   const desc = (params.sortDirection ?? 'desc') === 'desc';

@@ -44,9 +44,23 @@ export interface ThreadRowRecord {
   byte_size: number;
 }
 
-/** Sources are stored as Codex's enum_to_string: a plain string, or the JSON text of an object. */
+/**
+ * Sources are stored as Codex's enum_to_string: a plain string, or the JSON text of an object —
+ * with keys sorted, so equal sources compare equal in SQL whatever key order they came in.
+ */
 export function sourceToColumn(source: SessionSource): string {
-  return typeof source === 'string' ? source : JSON.stringify(source);
+  return typeof source === 'string' ? source : canonicalJson(source);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export function sourceFromColumn(value: string): SessionSource {

@@ -1,0 +1,16 @@
+// Runs the ThreadStore contract against the PostgreSQL store (the server from DATABASE_URL or
+// testcontainers, else the embedded PGlite), as the non-owner application role.
+import { defineThreadStoreContract } from './contractSuite.js';
+import { createTestDatabase } from '../helpers/database.js';
+
+defineThreadStoreContract('postgres', async () => {
+  const db = await createTestDatabase();
+  const service = await db.openStore();
+  return {
+    service,
+    cleanup: async () => {
+      await service.close();
+      await db.drop();
+    },
+  };
+});
