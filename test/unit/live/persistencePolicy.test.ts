@@ -228,7 +228,7 @@ describe('persistence policy against real Codex 0.169 rollouts', () => {
   it('starts every file with its own session_meta', () => {
     for (const f of files) {
       expect(f.lines[0]?.type, f.path).toBe('session_meta');
-      expect((f.lines[0]?.payload as { id: string }).id, f.path).toBe(f.threadId);
+      expect((f.lines[0]!.payload as { id: string }).id, f.path).toBe(f.threadId);
     }
   });
 });
