@@ -55,8 +55,8 @@ describe('forks and checkpoints', () => {
   });
 
   it('a fork cut before the compaction does not inherit the checkpoint', async () => {
-    const items = await store.listItems({ threadId: sourceId, sortDirection: 'asc', pageSize: 1000 });
-    const compactionTurn = items.items.find((i) => i.seq === compactedSeq)!.turnId;
+    const sourceItems = await store.listItems({ threadId: sourceId, sortDirection: "asc", pageSize: 1000 });
+    const compactionTurn = sourceItems.items.find((i) => i.seq === compactedSeq)!.turnId;
     expect(turnIds.indexOf(compactionTurn!)).toBeGreaterThan(1);
     const fork = await store.forkThread({ sourceThreadId: sourceId, newThreadId: randomUUID(), lastTurnId: turnIds[1]! });
     const { items, checkpointSeq, stored } = await expectMatchesFullRead(fork.threadId);
