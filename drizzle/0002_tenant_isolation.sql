@@ -17,10 +17,20 @@ BEGIN
       'CREATE POLICY tenant_isolation ON "thread_store".%I FOR ALL USING (tenant_id = "thread_store"."current_tenant_id"()) WITH CHECK (tenant_id = "thread_store"."current_tenant_id"())',
       t);
   END LOOP;
-  -- tenants: a tenant may read its own row; creating tenants is an owner (operator) action.
+  -- Policies of a partitioned table do not guard direct access to its partitions: guard each one.
+  FOR t IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = '"thread_store"."thread_items"'::regclass LOOP
+    EXECUTE format('ALTER TABLE "thread_store".%I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE "thread_store".%I FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format(
+      'CREATE POLICY tenant_isolation ON "thread_store".%I FOR ALL USING (tenant_id = "thread_store"."current_tenant_id"()) WITH CHECK (tenant_id = "thread_store"."current_tenant_id"())',
+      t);
+  END LOOP;
+  -- tenants: a tenant sees and writes only its own row (an operator registers a tenant inside
+  -- that tenant's transaction).
   ALTER TABLE "thread_store"."tenants" ENABLE ROW LEVEL SECURITY;
   ALTER TABLE "thread_store"."tenants" FORCE ROW LEVEL SECURITY;
-  CREATE POLICY tenant_isolation ON "thread_store"."tenants" FOR SELECT USING (id = "thread_store"."current_tenant_id"());
+  CREATE POLICY tenant_isolation ON "thread_store"."tenants" FOR ALL USING (id = "thread_store"."current_tenant_id"()) WITH CHECK (id = "thread_store"."current_tenant_id"());
 END $$;
 --> statement-breakpoint
 -- The application role: not a superuser, owns nothing, cannot bypass RLS. Created only when the

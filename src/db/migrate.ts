@@ -15,6 +15,8 @@ const MIGRATION_LOCK_KEY = 7_425_193_011;
 const LOCK_TIMEOUT = '120s';
 
 export interface Migration {
+  /** Position in drizzle's journal; strictly increasing. */
+  idx: number;
   tag: string;
   hash: string;
   statements: string[];
@@ -33,9 +35,10 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   const journal = JSON.parse(await readFile(`${dir}/meta/_journal.json`, 'utf8')) as Journal;
   const entries = [...journal.entries].sort((a, b) => a.idx - b.idx);
   return Promise.all(
-    entries.map(async ({ tag }) => {
+    entries.map(async ({ idx, tag }) => {
       const sql = await readFile(`${dir}/${tag}.sql`, 'utf8');
       return {
+        idx,
         tag,
         hash: createHash('sha256').update(sql).digest('hex'),
         statements: sql
@@ -70,20 +73,21 @@ export async function migrate(db: Database, migrations?: Migration[]): Promise<M
       const { rows } = await session.query<{ idx: number; tag: string; hash: string }>(
         'SELECT idx, tag, hash FROM thread_store_meta.migrations ORDER BY idx',
       );
-      const known = new Map(all.map((m, i) => [m.tag, { m, i }]));
+      const known = new Map(all.map((m) => [m.tag, m]));
       for (const row of rows) {
         const local = known.get(row.tag);
         if (!local) {
           throw new InternalError(`database has migration ${row.tag} that this version of pg-thread-store does not know; upgrade the package`);
         }
-        if (local.m.hash !== row.hash) {
+        if (local.hash !== row.hash) {
           throw new InternalError(`migration ${row.tag} was changed after it was applied (hash mismatch)`);
         }
-        if (local.i !== row.idx) throw new InternalError(`migration ${row.tag} is recorded at position ${row.idx}, expected ${local.i}`);
+        if (local.idx !== row.idx) throw new InternalError(`migration ${row.tag} is recorded at position ${row.idx}, expected ${local.idx}`);
       }
       const appliedTags = new Set(rows.map((r) => r.tag));
       const result: MigrationResult = { applied: [], alreadyApplied: [...appliedTags] };
-      for (const [idx, migration] of all.entries()) {
+      for (const migration of all) {
+        const idx = migration.idx;
         if (appliedTags.has(migration.tag)) continue;
         if (rows.some((r) => r.idx > idx)) {
           throw new InternalError(`migration ${migration.tag} is older than the newest applied one; refusing to apply out of order`);

@@ -28,7 +28,8 @@ import {
 import type { HistoryMode, StoredThread, StoredThreadHistory } from '../../model/thread.js';
 import type { SqlExecutor } from '../../db/database.js';
 import type { AppendOptions, StoredHistoryReconstruction, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
-import { reconstructStoredHistory } from './reconstructHistory.js';
+import { fastResume, reconstructStoredHistory } from './reconstructHistory.js';
+import { mapDbError } from '../../db/database.js';
 import { buildSessionMetaLine } from '../shared/sessionMeta.js';
 import { prepareItems } from '../shared/preparedItem.js';
 import { TurnTracker } from '../shared/turns.js';
@@ -207,8 +208,16 @@ export class PostgresThreadStore implements ThreadStore {
 
   async reconstructHistory(params: LoadThreadHistoryParams): Promise<StoredHistoryReconstruction> {
     const threadId = this.threadId(params?.threadId);
+    const includeArchived = params.includeArchived ?? false;
+    // Usually one round trip answers; forks and long-reaching rollbacks take the general path.
+    const fast = await this.runtime.db
+      .withSession((s) => fastResume(s, this.tenantId, threadId, includeArchived))
+      .catch((error: unknown) => {
+        throw mapDbError(error, 'reconstructHistory');
+      });
+    if (fast) return fast;
     return this.tx('reconstructHistory', async (tx) => {
-      const row = await requireThreadRow(tx, this.tenantId, threadId, params.includeArchived ?? false);
+      const row = await requireThreadRow(tx, this.tenantId, threadId, includeArchived);
       return reconstructStoredHistory(tx, this.tenantId, row);
     });
   }

@@ -9,6 +9,8 @@ import { scanSegments } from '../../history/replaySegments.js';
 import type { StoredHistoryReconstruction } from '../ThreadStore.js';
 import type { RolloutLine } from '../../model/rolloutLine.js';
 import type { SqlExecutor } from '../../db/database.js';
+import { InvalidRequestError, ThreadNotFoundError } from '../../model/errors.js';
+import { decodeLine } from '../shared/preparedItem.js';
 import { historySegments, readVirtualRange, type Segment, type VirtualRow } from './historySegments.js';
 import type { ThreadRowRecord } from './threadRow.js';
 
@@ -79,4 +81,48 @@ export async function reconstructStoredHistory(tx: SqlExecutor, tenantId: string
   }
   const all = await readVirtualRange(tx, tenantId, segments);
   return { ...reconstructFromLines(lines(all)), itemsRead: all.length, checkpointSeq: null };
+}
+
+interface ResumeTailRow {
+  state: 'missing' | 'fork' | 'ok';
+  archived: boolean;
+  checkpoint_seq: number | null;
+  start_seq: number | null;
+  compacted_before: number | null;
+  seq: number | null;
+  turn_id: string | null;
+  ts: string;
+  type: string;
+  payload: unknown;
+  extra: unknown;
+  raw_line: string | null;
+}
+
+/**
+ * The one-round-trip path (thread_store.resume_tail): the lines from the start of the newest
+ * checkpoint's turn. Returns null when that is not enough (a fork, a rollback reaching past the
+ * checkpoint, settings that live in earlier turns) and the general path must answer.
+ */
+export async function fastResume(session: SqlExecutor, tenantId: string, threadId: string, includeArchived: boolean): Promise<StoredHistoryReconstruction | null> {
+  const { rows } = await session.query<ResumeTailRow>('SELECT * FROM thread_store.resume_tail($1, $2)', [tenantId, threadId]);
+  const head = rows[0];
+  if (!head || head.state === 'missing') throw new ThreadNotFoundError(threadId);
+  if (head.archived && !includeArchived) throw new InvalidRequestError(`thread ${threadId} is archived`);
+  if (head.state === 'fork') return null;
+  const all = rows.map((r) => decodeLine(r));
+  const start = Number(head.start_seq ?? 0);
+  if (head.checkpoint_seq === null) {
+    return { ...reconstructFromLines(all), itemsRead: all.length, checkpointSeq: null };
+  }
+  const cp = Number(head.checkpoint_seq);
+  if (!analyzeCheckpointSuffix(all.slice(cp - start)).checkpointSurvives) return null;
+  const scan = scanSegments(all, { earlyStop: true, finalizeOpenSegment: false });
+  if (scan.baseIndex === null || scan.previousTurnSettings === null || scan.reference.kind === 'never') return null;
+  const result = reconstructFromLines(all, { compactedLinesBefore: Number(head.compacted_before ?? 0) });
+  return {
+    ...result,
+    baseCheckpointIndex: result.baseCheckpointIndex === null ? null : result.baseCheckpointIndex + start,
+    itemsRead: all.length,
+    checkpointSeq: cp,
+  };
 }
