@@ -41,7 +41,7 @@ const RETRYABLE_SQLSTATE_PREFIXES = ['08', '40', '57P'];
 /** Whether a failure may succeed when retried as a whole (connection loss, serialization, shutdown). */
 export function isRetryableDbError(error: unknown): boolean {
   const code = sqlStateOf(error);
-  if (code !== undefined) return RETRYABLE_SQLSTATE_PREFIXES.some((p) => code.startsWith(p)) || code === '57014';
+  if (code !== undefined) return RETRYABLE_SQLSTATE_PREFIXES.some((p) => code.startsWith(p)) || code === '57014' || code === '55P03';
   const message = error instanceof Error ? error.message : '';
   return /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|Client has encountered a connection error|not queryable/i.test(message);
 }
@@ -120,8 +120,13 @@ class PostgresDatabase implements Database {
       application_name: options.applicationName ?? 'pg-thread-store',
       ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     });
-    // An idle client that loses its connection must not crash the process.
+    // A client that loses its connection must not crash the process: pg emits 'error' on the
+    // pool for idle clients and on the client itself for checked-out ones (e.g. the server
+    // restarts between two statements of a transaction). The failing query rejects on its own.
     this.pool.on('error', () => {});
+    this.pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
   }
 
   private role: string | undefined;

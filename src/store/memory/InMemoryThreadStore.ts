@@ -356,6 +356,12 @@ export class InMemoryThreadStore implements ThreadStore {
       updatedAt: now,
       recencyAt: now,
       archivedAt: null,
+      // Like Codex 0.169: a fork keeps the lineage's preview and name, but its title, first
+      // message and token usage are its own (empty until it has turns of its own).
+      title: '',
+      firstUserMessage: null,
+      tokenUsage: null,
+      tokensUsed: 0,
       itemCount: 0,
       byteSize: 0,
     };

@@ -1,6 +1,7 @@
 // Owns forkThread on PostgreSQL: a copy-free fork. The new thread stores only its own session_meta
 // (with Codex 0.169's `history_base`) and points at its base (history_base_thread_id/seq); its
-// history reads through to the base's rows, as Codex's history_base files do.
+// history reads through to the base's rows, as Codex's history_base files do. Like Codex, the fork
+// keeps the lineage's preview and name; title, first user message and token usage start empty.
 import { InvalidRequestError } from '../../model/errors.js';
 import { asRecord } from '../../model/rolloutLine.js';
 import { parseOrThrow } from '../../model/validate.js';
@@ -49,8 +50,8 @@ export async function forkThread(tx: SqlExecutor, tenantId: string, input: ForkT
        permission_profile, extra, created_at, updated_at, recency_at, history_base_thread_id, history_base_seq,
        last_seq, item_count, byte_size)
      SELECT tenant_id, $3, $3, id, NULL, source, thread_source, originator, model_provider, model,
-       reasoning_effort, cwd, cli_version, name, title, preview, first_user_message, agent_nickname, agent_role, agent_path,
-       approval_mode, memory_mode, history_mode, git_sha, git_branch, git_origin_url, tokens_used, token_usage,
+       reasoning_effort, cwd, cli_version, name, '', preview, NULL, agent_nickname, agent_role, agent_path,
+       approval_mode, memory_mode, history_mode, git_sha, git_branch, git_origin_url, 0, NULL,
        permission_profile, extra, at.v, at.v, at.v, id, $5::bigint, $5::bigint + 1, 1, $6
        FROM thread_store.threads, (SELECT thread_store.allocate_timestamp($1, $4::timestamptz) AS v) at
       WHERE tenant_id = $1 AND id = $2

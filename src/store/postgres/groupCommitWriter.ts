@@ -68,6 +68,9 @@ export class GroupCommitWriter {
   private running = false;
   private lingerTimer: NodeJS.Timeout | null = null;
   private spaceWaiters: (() => void)[] = [];
+  /** Appends waiting for queue space, admitted strictly in arrival order. */
+  private waiting = 0;
+  private admission: Promise<void> = Promise.resolve();
   private closed = false;
   readonly stats: WriterStats = { batches: 0, items: 0, retries: 0 };
 
@@ -76,19 +79,32 @@ export class GroupCommitWriter {
     private readonly options: GroupCommitOptions = DEFAULT_GROUP_COMMIT_OPTIONS,
   ) {}
 
-  async submit(state: LiveWriterState, items: PreparedItem[], patch?: ThreadMetadataPatch, forceMaterialize = false): Promise<void> {
-    if (this.closed) throw new InternalError('the store is closed');
+  submit(state: LiveWriterState, items: PreparedItem[], patch?: ThreadMetadataPatch, forceMaterialize = false): Promise<void> {
+    if (this.closed) return Promise.reject(new InternalError('the store is closed'));
     const bytes = items.reduce((n, i) => n + i.byteSize, 0);
-    while (this.queuedBytes > 0 && this.queuedBytes + bytes > this.options.maxQueuedBytes) {
-      if (this.options.rejectWhenFull) {
-        throw new ResourceExhaustedError(`append queue is full (${this.queuedBytes} bytes waiting to commit)`);
-      }
-      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
-    }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ state, items, patch, forceMaterialize, bytes, resolve, reject });
-      this.queuedBytes += bytes;
-      this.schedule();
+      const enqueue = () => {
+        this.queue.push({ state, items, patch, forceMaterialize, bytes, resolve, reject });
+        this.queuedBytes += bytes;
+        this.schedule();
+      };
+      const fits = () => this.queuedBytes === 0 || this.queuedBytes + bytes <= this.options.maxQueuedBytes;
+      if (this.waiting === 0 && fits()) {
+        enqueue();
+        return;
+      }
+      if (this.options.rejectWhenFull) {
+        reject(new ResourceExhaustedError(`append queue is full (${this.queuedBytes} bytes waiting to commit)`));
+        return;
+      }
+      // FIFO admission: once anyone waits for space, later appends queue up behind them, so a small
+      // append can never overtake an earlier large one of the same thread.
+      this.waiting++;
+      this.admission = this.admission.then(async () => {
+        while (!fits()) await new Promise<void>((r) => this.spaceWaiters.push(r));
+        this.waiting--;
+        enqueue();
+      });
     });
   }
 
@@ -128,7 +144,14 @@ export class GroupCommitWriter {
     }
     this.running = true;
     const batch = this.takeBatch();
-    void this.execute(batch).finally(() => {
+    void this.execute(batch)
+      .catch((error: unknown) => {
+        // execute() settles its requests itself; this is the last line of defence so that no
+        // append can hang and no rejection goes unhandled.
+        const mapped = error instanceof ThreadStoreError ? error : mapDbError(error, 'appendItems');
+        for (const r of batch) r.reject(mapped);
+      })
+      .finally(() => {
       for (const r of batch) this.queuedBytes -= r.bytes;
       this.releaseSpace();
       this.running = false;
@@ -169,9 +192,14 @@ export class GroupCommitWriter {
     while (pending.length > 0) {
       const snapshots = snapshot(pending);
       const plan = buildPlan(pending);
+      // Learned in the transaction's first round trip; identifies it if the COMMIT answer is lost.
+      let txid: string | null = null;
       try {
         await this.db.transaction(async (tx) => {
-          for (const [tenantId, threads] of plan) await writeTenantBatch(tx, tenantId, threads);
+          for (const [tenantId, threads] of plan) {
+            const id = await writeTenantBatch(tx, tenantId, threads);
+            txid ??= id;
+          }
         }, { operation: 'appendItems' });
         this.commit(pending, plan);
         return;
@@ -192,7 +220,21 @@ export class GroupCommitWriter {
         if (isRetryableDbError(cause) && Date.now() < deadline) {
           this.stats.retries++;
           // The COMMIT may have happened before the connection died: ask the database.
-          const committed = await this.wasCommitted(plan, deadline);
+          let committed: boolean;
+          try {
+            committed = await this.wasCommitted(txid, deadline);
+          } catch (probeError) {
+            // Still unreachable at the deadline: the outcome is unknown, so these appends fail and
+            // their writers close (their seq state can no longer be trusted); resuming the thread
+            // reads what was really stored.
+            const unknown = new InternalError('append outcome unknown: the database stayed unreachable past the retry deadline', { cause: probeError });
+            for (const r of pending) {
+              r.state.closed = true;
+              r.state.fencedBy = new ConflictError(`thread ${r.state.threadId} lost its connection mid-commit; resume it to continue`);
+              r.reject(unknown);
+            }
+            return;
+          }
           if (committed) {
             assignAgain(pending, plan);
             this.commit(pending, plan);
@@ -215,30 +257,30 @@ export class GroupCommitWriter {
     }
   }
 
-  /** After an unknown outcome: did the batch's transaction commit? (One thread tells for all.) */
-  private async wasCommitted(plan: Map<string, ThreadBatch[]>, deadline: number): Promise<boolean> {
-    const [tenantId, threads] = plan.entries().next().value as [string, ThreadBatch[]];
-    const probe = threads.find((t) => t.items.length > 0) ?? threads[0]!;
-    const expected = probe.items.length > 0 ? probe.items[probe.items.length - 1]!.seq : 0;
+  /**
+   * After an unknown outcome: did the batch's transaction commit? Asked by transaction id, which is
+   * exact even when another writer took the thread over meanwhile, and for batches without items.
+   * No id means the first statement never answered, so COMMIT was never sent.
+   */
+  private async wasCommitted(txid: string | null, deadline: number): Promise<boolean> {
+    if (txid === null) return false;
     let wait = 25;
     for (;;) {
       try {
-        return await this.db.transaction(
-          async (tx) => {
-            const { rows } = await tx.query<{ last_seq: number }>('SELECT last_seq FROM thread_store.threads WHERE tenant_id = $1 AND id = $2', [
-              tenantId,
-              probe.state.threadId,
-            ]);
-            const row = rows[0];
-            return row !== undefined && Number(row.last_seq) >= expected;
-          },
-          { tenantId, operation: 'appendItems(recover)' },
-        );
+        const { rows } = await this.db.transaction((tx) => tx.query<{ status: string | null }>('SELECT pg_xact_status($1::xid8) AS status', [txid]), {
+          operation: 'appendItems(recover)',
+        });
+        const status = rows[0]?.status ?? null;
+        if (status === 'committed') return true;
+        if (status === 'aborted') return false;
+        if (status === null) throw new InternalError(`transaction ${txid} is too old to tell whether it committed`);
+        // 'in progress': the old backend has not finished dying yet.
       } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await sleep(wait);
-        wait = Math.min(1000, wait * 2);
+        if (error instanceof InternalError || Date.now() > deadline) throw error;
       }
+      if (Date.now() > deadline) throw new InternalError(`transaction ${txid} still in progress at the retry deadline`);
+      await sleep(wait);
+      wait = Math.min(1000, wait * 2);
     }
   }
 

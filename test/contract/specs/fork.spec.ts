@@ -8,7 +8,7 @@ import { createParams, expectError, ids, importFixture, listAll, makeThread, mes
 
 export function forkSpec(ctx: ContractContext): void {
   describe('forkThread', () => {
-    it('forks the whole history after its own session_meta and copies the metadata', async () => {
+    it('forks the whole history after its own session_meta; keeps the lineage preview and name, starts its own title, first message and tokens', async () => {
       const store = ctx.store();
       const { threadId: sourceId } = await importFixture(store, FIXTURE.unicode, { deriveMetadata: true });
       await store.updateThreadMetadata({ threadId: sourceId, patch: { name: 'Unicode 🌍', gitInfo: { branch: 'main' }, tokenUsage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 2, reasoning_output_tokens: 0, total_tokens: 3 } } });
@@ -22,8 +22,8 @@ export function forkSpec(ctx: ContractContext): void {
         archivedAt: null,
         name: 'Unicode 🌍',
         preview: source.preview,
-        title: source.title,
-        firstUserMessage: source.firstUserMessage,
+        title: '',
+        firstUserMessage: null,
         modelProvider: source.modelProvider,
         model: source.model,
         cwd: source.cwd,
@@ -31,7 +31,10 @@ export function forkSpec(ctx: ContractContext): void {
         historyMode: source.historyMode,
         memoryMode: source.memoryMode,
         gitInfo: { sha: null, branch: 'main', originUrl: null },
-        tokensUsed: 3,
+        // As in Codex 0.169's state_5.sqlite: the lineage preview and name carry over, the title,
+        // first message and token usage are the fork's own.
+        tokensUsed: 0,
+        tokenUsage: null,
       });
       expect(fork.createdAt).toBe(fork.updatedAt);
       expect(fork.recencyAt).toBe(fork.createdAt);
