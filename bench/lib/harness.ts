@@ -1,8 +1,10 @@
 // Shared benchmark harness: a fresh database per bench (on DATABASE_URL's server), warm-up and
 // repeated runs with median and spread, printing (a table row or one JSON object per line) and
-// saving results under bench/results/<bench>.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// saving results under bench/results/<bench>.json, together with the machine, the versions and
+// the command that produced them (bench/chart.ts draws the SVG charts from those files).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 
 export const DEFAULT_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -12,7 +14,8 @@ export type BenchResult = Record<string, string | number | null> & { bench: stri
 export interface BenchDatabase {
   url: string;
   raw: pg.Pool;
-  drop(results: BenchResult[]): Promise<void>;
+  /** Drops the database; writes bench/results/<bench>.json when there are results (`meta` adds top-level keys). */
+  drop(results: BenchResult[], meta?: Record<string, unknown>): Promise<void>;
 }
 
 /** A database created for this run and dropped at the end; results are written to bench/results. */
@@ -28,16 +31,14 @@ export async function createBenchDatabase(bench: string): Promise<BenchDatabase>
   return {
     url: url.toString(),
     raw,
-    async drop(results) {
+    async drop(results, meta = {}) {
+      const machine = results.length > 0 ? await machineInfo(raw).catch(() => null) : null;
       await raw.end();
       const a = new pg.Client({ connectionString: DEFAULT_URL });
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await a.end();
-      if (results.length > 0) {
-        mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
-        writeFileSync(new URL(`../results/${bench}.json`, import.meta.url), `${JSON.stringify({ bench, at: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
-      }
+      if (results.length > 0) writeResults(bench, results, { ...(machine ? { machine } : {}), ...meta });
     },
   };
 }
@@ -78,4 +79,92 @@ export function printResult(result: BenchResult, json: boolean, columns: string[
     return;
   }
   process.stdout.write(`${result.bench.padEnd(8)} ${columns.map((c) => `${c}=${fmt(result[c])}`).join('  ')}\n`);
+}
+
+// ---- results files, machine and versions ---------------------------------------------------------
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  platform: string;
+  node: string;
+  postgres: string | null;
+  /** 1-minute load average when the results were written (other work on the machine skews numbers). */
+  loadAverage1m: number;
+}
+
+/** What the numbers were measured on (the PostgreSQL version is asked from `pool` when given). */
+export async function machineInfo(pool?: pg.Pool): Promise<MachineInfo> {
+  let postgres: string | null = null;
+  if (pool) {
+    const { rows } = await pool.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+    postgres = rows[0]?.v ?? null;
+  }
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    platform: `${process.platform} ${process.arch}`,
+    node: process.version,
+    postgres,
+    loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
+  };
+}
+
+/** Installed versions of `packages` (read from node_modules), null when absent. */
+export function packageVersions(packages: string[]): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const name of packages) {
+    try {
+      const json = JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version?: string };
+      out[name] = json.version ?? null;
+    } catch {
+      out[name] = null;
+    }
+  }
+  return out;
+}
+
+/** The command that ran this bench, as a user would type it. */
+export function benchCommand(bench: string): string {
+  const args = process.argv.slice(2).join(' ');
+  return `npm run bench -- ${bench}${args ? ` ${args}` : ''}`;
+}
+
+/** Write bench/results/<bench>.json: { bench, at, node, command, ...meta, results } (`meta.command` overrides). */
+export function writeResults(bench: string, results: BenchResult[], meta: Record<string, unknown> = {}): void {
+  mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
+  const doc = { bench, at: new Date().toISOString(), node: process.version, command: benchCommand(bench), ...meta, results };
+  writeFileSync(new URL(`../results/${bench}.json`, import.meta.url), `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+// ---- summaries and tables ------------------------------------------------------------------------
+
+/** Median and spread (p90 − p10) of samples; with fewer than 5 samples the spread is max − min. */
+export function summarize(samples: number[]): Measurement {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const spread = sorted.length < 5 ? sorted[sorted.length - 1]! - sorted[0]! : percentile(sorted, 90) - percentile(sorted, 10);
+  return { median: percentile(sorted, 50), spread, samples };
+}
+
+/** `12.3×` / `0.81×`; '—' when not finite. */
+export function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '—';
+  return `${ratio >= 100 ? ratio.toFixed(0) : ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}×`;
+}
+
+/** Thousands-separated integer, or 3 significant digits below 100. */
+export function formatNumber(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
+  return value.toPrecision(3);
+}
+
+/** An aligned plain-text table (first column left-aligned, the others right-aligned). */
+export function renderTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return `${[line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')}\n`;
 }

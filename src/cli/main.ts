@@ -4,6 +4,14 @@ import { Command, CommanderError } from 'commander';
 import { isThreadStoreError } from '../model/errors.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerImport } from './commands/import.js';
+import { registerExport } from './commands/export.js';
+import { registerList } from './commands/list.js';
+import { registerShow } from './commands/show.js';
+import { registerStats } from './commands/stats.js';
+import { registerTenants } from './commands/tenants.js';
+import { registerPurge } from './commands/purge.js';
+import { registerSetupRoles } from './commands/setupRoles.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -24,6 +32,14 @@ export function buildProgram(): Command {
     .exitOverride();
   registerMigrate(program);
   registerDoctor(program);
+  registerImport(program);
+  registerExport(program);
+  registerList(program);
+  registerShow(program);
+  registerStats(program);
+  registerTenants(program);
+  registerPurge(program);
+  registerSetupRoles(program);
   return program;
 }
 

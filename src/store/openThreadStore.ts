@@ -5,7 +5,7 @@ import { ConflictError } from '../model/errors.js';
 import { tenantIdSchema, newUuidV7 } from '../model/ids.js';
 import { parseOrThrow } from '../model/validate.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db/database.js';
-import { migrate } from '../db/migrate.js';
+import { ensureSchemaReady } from '../tenancy/roles.js';
 import type { ThreadStore } from './ThreadStore.js';
 import { DEFAULT_ITEM_LIMITS, type ItemLimits } from './shared/preparedItem.js';
 import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitWriter, type GroupCommitOptions } from './postgres/groupCommitWriter.js';
@@ -21,7 +21,10 @@ export interface OpenThreadStoreOptions {
   url?: string;
   /** Embedded database directory (default `./.thread-store`); `':memory:'` keeps it in memory. */
   dataDir?: string;
-  /** Apply pending migrations on open (default true). */
+  /**
+   * Apply pending migrations on open (default true); nothing is run when the schema is current, so
+   * a non-owner role can open a migrated database. With false, a schema that is behind is an error.
+   */
   migrate?: boolean;
   /**
    * Role to run as after migrating, so RLS applies even if the connecting user owns the tables.
@@ -73,7 +76,9 @@ async function resolveRole(db: Database, requested: string | null | undefined): 
 export async function openThreadStore(options: OpenThreadStoreOptions = {}): Promise<ThreadStoreService> {
   const db = await openDatabase(options);
   try {
-    if (options.migrate ?? true) await migrate(db);
+    // Issue #8: migrate only when the schema is behind (a non-owner application role cannot run
+    // DDL at all); with migrate: false a schema that is behind is a clear error, not a later crash.
+    await ensureSchemaReady(db, { migrate: options.migrate ?? true });
     const role = await resolveRole(db, options.role);
     if (role) await db.useRole(role);
   } catch (error) {

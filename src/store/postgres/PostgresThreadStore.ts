@@ -44,6 +44,9 @@ import { searchThreads } from './searchThreads.js';
 import { findThreadRow, requireThreadRow } from './threadLookup.js';
 import { rowToThread, sourceToColumn } from './threadRow.js';
 import type { StoreRuntime } from './StoreRuntime.js';
+// Issue #8: tenant quotas and text-column guards (delimited calls marked `issue #8` below).
+import { enforceTenantQuota } from '../../tenancy/quota.js';
+import { assertStorableCreateParams, assertStorablePatch } from '../../tenancy/textGuard.js';
 
 export class PostgresThreadStore implements ThreadStore {
   constructor(
@@ -76,12 +79,14 @@ export class PostgresThreadStore implements ThreadStore {
 
   async createThread(input: CreateThreadParams): Promise<void> {
     const params = parseOrThrow(createThreadParamsSchema, input) as CreateThreadParams;
+    assertStorableCreateParams(params); // issue #8: refuse now what the first append could not write
     this.assertNotLive(params.threadId);
     const historyMode = params.historyMode ?? this.defaultHistoryMode();
     const { epoch, createdAt } = await this.tx('createThread', async (tx) => {
       if (await findThreadRow(tx, this.tenantId, params.threadId)) {
         throw new InvalidRequestError(`thread ${params.threadId} already exists`, { path: 'threadId' });
       }
+      await enforceTenantQuota(tx, this.tenantId, { threads: 1, bytes: 0 }); // issue #8: fail fast; the batch re-checks
       const epoch = await claimThread(tx, this.tenantId, params.threadId, this.runtime.ownerId, this.runtime.leaseMs);
       // The creation instant goes through the tenant clock now, so created/updated/recency of
       // threads created together stay distinct and ordered as they were created.
@@ -254,6 +259,7 @@ export class PostgresThreadStore implements ThreadStore {
   async updateThreadMetadata(params: UpdateThreadMetadataParams): Promise<StoredThread> {
     const threadId = this.threadId(params?.threadId);
     const patch = parsePatch(params.patch, 'patch');
+    assertStorablePatch(patch); // issue #8: no U+0000 / lone surrogates into text columns
     const includeArchived = params.includeArchived ?? false;
     return this.tx('updateThreadMetadata', async (tx) => {
       const row = await requireThreadRow(tx, this.tenantId, threadId, includeArchived);
@@ -300,7 +306,12 @@ export class PostgresThreadStore implements ThreadStore {
 
   forkThread(params: ForkThreadParams): Promise<StoredThread> {
     const now = this.runtime.now();
-    return this.tx('forkThread', (tx) => forkThread(tx, this.tenantId, params, now));
+    return this.tx('forkThread', async (tx) => {
+      const forked = await forkThread(tx, this.tenantId, params, now);
+      // issue #8: the fork's row is in (uncommitted); refuse it if it took the tenant past max_threads.
+      await enforceTenantQuota(tx, this.tenantId, { threads: 1, bytes: 0 }, { alreadyWritten: true });
+      return forked;
+    });
   }
 }
 

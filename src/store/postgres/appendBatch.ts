@@ -8,6 +8,8 @@ import type { SqlExecutor } from '../../db/database.js';
 import type { PreparedItem } from '../shared/preparedItem.js';
 import { applyPatch } from './applyPatch.js';
 import type { LiveWriterState } from './liveWriter.js';
+import { enforceTenantQuota } from '../../tenancy/quota.js';
+import { storableDerivedPatch } from '../../tenancy/textGuard.js';
 
 export interface SeqItem {
   seq: number;
@@ -29,8 +31,24 @@ export class StaleWriterError extends Error {
   }
 }
 
-export async function writeTenantBatch(tx: SqlExecutor, tenantId: string, threads: ThreadBatch[]): Promise<void> {
-  await tx.query(`SELECT set_config('thread_store.tenant_id', $1, true)`, [tenantId]);
+/**
+ * Write one tenant's part of a batch. Returns the transaction id (as text) taken in the same round
+ * trip as the tenant setting: if the connection dies around COMMIT, pg_xact_status(txid) tells
+ * exactly whether the batch committed.
+ */
+export async function writeTenantBatch(tx: SqlExecutor, tenantId: string, threads: ThreadBatch[]): Promise<string> {
+  const { rows: txRows } = await tx.query<{ txid: string }>(
+    `SELECT set_config('thread_store.tenant_id', $1, true), pg_current_xact_id()::text AS txid`,
+    [tenantId],
+  );
+  const txid = txRows[0]!.txid;
+  // --- tenant quotas (issue #8): refuse the batch before anything is written; the group-commit
+  // writer then retries each thread alone, so only the threads that do not fit are rejected.
+  await enforceTenantQuota(tx, tenantId, {
+    threads: threads.filter((t) => t.materialize).length,
+    bytes: threads.reduce((n, t) => n + t.items.reduce((m, i) => m + i.item.byteSize, 0), 0),
+  });
+  // --- end tenant quotas
   for (const t of threads) if (t.materialize) await materializeThread(tx, t.state);
 
   const ids: string[] = [];
@@ -106,8 +124,10 @@ export async function writeTenantBatch(tx: SqlExecutor, tenantId: string, thread
   for (const t of threads) {
     if (t.patches.length === 0) continue;
     const patch = t.patches.reduce((acc, p) => mergePatch(acc, p), {} as ThreadMetadataPatch);
-    await applyPatch(tx, tenantId, t.state.threadId, patch, true);
+    // issue #8: derived text that a text column cannot hold (U+0000) must not refuse the items.
+    await applyPatch(tx, tenantId, t.state.threadId, storableDerivedPatch(patch), true);
   }
+  return txid;
 }
 
 async function materializeThread(tx: SqlExecutor, state: LiveWriterState): Promise<void> {

@@ -1,0 +1,79 @@
+// Owns `thread-store show <thread-id>`: one thread's metadata and its turns with their statuses
+// (completed / interrupted / failed / inProgress, from the turn events), fork history included.
+import type { Command } from 'commander';
+import { threadIdSchema } from '../../model/ids.js';
+import { parseOrThrow } from '../../model/validate.js';
+import type { StoredTurn } from '../../model/params.js';
+import type { ThreadStore } from '../../store/ThreadStore.js';
+import { globalOptions, openCliStore } from '../connect.js';
+import { cell, renderTable } from '../format/table.js';
+import { sourceLabel, toCliThread, toCliTurn } from '../format/threadJson.js';
+import { resolveTenant, TENANT_HELP } from './tenant.js';
+
+/** Every turn of a thread, in order (pages through listTurns). */
+export async function allTurns(store: ThreadStore, threadId: string): Promise<StoredTurn[]> {
+  const out: StoredTurn[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await store.listTurns({ threadId, includeArchived: true, itemsView: 'notLoaded', pageSize: 1000, sortDirection: 'asc', ...(cursor ? { cursor } : {}) });
+    out.push(...page.turns);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+function when(seconds: number | null): string {
+  return seconds === null ? '' : new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+export function registerShow(program: Command): void {
+  program
+    .command('show')
+    .description("one thread's metadata and its turns with statuses")
+    .argument('<thread-id>', 'the thread id (UUID)')
+    .requiredOption('--tenant <tenant>', TENANT_HELP)
+    .option('--json', 'print {thread, turns} with Codex app-server field names')
+    .action(async (id: string, opts: { tenant?: string; json?: boolean }, command: Command) => {
+      const tenantId = resolveTenant(opts.tenant);
+      const threadId = parseOrThrow(threadIdSchema, id, '<thread-id>').toLowerCase();
+      const service = await openCliStore(globalOptions(command));
+      try {
+        const store = service.forTenant(tenantId);
+        const thread = toCliThread(await store.readThread({ threadId, includeArchived: true }));
+        const turns = (await allTurns(store, threadId)).map(toCliTurn);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ thread, turns })}\n`);
+          return;
+        }
+        const fields: [string, string][] = [
+          ['id', thread.id],
+          ['name', thread.name ?? ''],
+          ['title', cell(thread.title, 100)],
+          ['preview', cell(thread.preview, 100)],
+          ['created', when(thread.createdAt)],
+          ['updated', when(thread.updatedAt)],
+          ['archived', thread.archived ? `yes (${when(thread.archivedAt)})` : 'no'],
+          ['source', sourceLabel(thread.source)],
+          ['provider', thread.modelProvider],
+          ['model', `${thread.model ?? ''}${thread.reasoningEffort ? ` (${thread.reasoningEffort})` : ''}`],
+          ['cwd', thread.cwd],
+          ['git', thread.gitInfo ? [thread.gitInfo.branch, thread.gitInfo.sha?.slice(0, 12), thread.gitInfo.originUrl].filter(Boolean).join(' ') : ''],
+          ['forked from', thread.forkedFromId ?? ''],
+          ['parent', thread.parentThreadId ? `${thread.parentThreadId}${thread.agentNickname ? ` (agent ${thread.agentNickname})` : ''}` : ''],
+          ['tokens', String(thread.tokensUsed)],
+          ['items', String(thread.itemCount)],
+        ];
+        const width = Math.max(...fields.map(([k]) => k.length));
+        process.stdout.write(fields.filter(([, v]) => v !== '').map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n\n');
+        process.stdout.write(
+          renderTable(
+            ['#', 'TURN', 'STATUS', 'STARTED', 'DURATION', 'ERROR'],
+            turns.map((t, i) => [String(i + 1), t.id, t.status, when(t.startedAt), t.durationMs === null ? '' : `${t.durationMs} ms`, cell(t.error?.message ?? '', 50)]),
+          ),
+        );
+        process.stdout.write(`${turns.length} turn(s)\n`);
+      } finally {
+        await service.close();
+      }
+    });
+}

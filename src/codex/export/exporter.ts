@@ -1,0 +1,347 @@
+// Owns `exportCodexHome`: a tenant's threads (all, or some with the fork bases they read through)
+// written back as a CODEX_HOME that Codex lists, reads and resumes: `sessions/YYYY/MM/DD/` and flat
+// `archived_sessions/` rollout files, `session_index.jsonl` for names, and our sidecar
+// `thread_store_metadata.jsonl` (Codex ignores it; our importer reads it back, see sidecar.ts).
+//
+// Imported threads are written file by file from their manifest: the same relative paths, the same
+// lines in the same order, a reverted thread's first file with its cut-off tail, forks copy-free with
+// their `history_base`. Lines are equal to the imported ones as JSON values, not as bytes: jsonb
+// reorders object keys (shorter keys first) and normalizes number spellings. Byte lengths stay the
+// same under key reordering, but every `history_base.end_byte_offset` is recomputed from the bytes
+// actually written, so it always points at the same line boundary of the exported base file.
+// Threads created in the store (no manifest) get a file named from their creation time (UTC); a
+// store fork is written with its base history copied in (the pre-0.169 fork layout) and without a
+// `history_base`, since its lines carry no ordinals for Codex to continue from.
+import { appendFile, mkdir, stat, utimes } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Database } from '../../db/database.js';
+import { isThreadStoreError } from '../../model/errors.js';
+import { asRecord, type StoredRolloutLine } from '../../model/rolloutLine.js';
+import { historySegments, OPEN_END, readVirtualRange } from '../../store/postgres/historySegments.js';
+import { listSpawnEdges, listThreadsForExport, readPhysicalRows } from '../../store/postgres/importExportQueries.js';
+import type { ThreadRowRecord } from '../../store/postgres/threadRow.js';
+import { parseRolloutFileName, SESSION_INDEX_FILE } from '../codexHome.js';
+import { archivedPathFor, sessionsPathFor, writeRolloutFile } from '../rolloutWriter.js';
+import { formatSessionIndexLine } from '../sessionIndex.js';
+import { extraWithoutManifest, readManifest, type ImportManifest } from '../import/manifest.js';
+import type { ThreadFacts } from '../import/facts.js';
+import { appendSidecar, type SidecarEntry } from '../import/sidecar.js';
+
+const PAGE = 500;
+
+export interface ExportOptions {
+  db: Database;
+  tenantId: string;
+  /** The CODEX_HOME to write into (created when missing). */
+  outDir: string;
+  /** Only these threads (plus the fork bases they read through); default every thread. */
+  threadIds?: string[];
+  /** Replace rollout files that already exist (default false: such a thread is reported and skipped). */
+  overwrite?: boolean;
+  /** Write the sidecar (default true). */
+  sidecar?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: ExportProgress) => void;
+}
+
+export interface ExportProgress {
+  threadsDone: number;
+  threadsTotal: number;
+  filesDone: number;
+  bytesDone: number;
+  elapsedMs: number;
+}
+
+export interface ExportProblem {
+  threadId: string;
+  file?: string;
+  reason: string;
+}
+
+export interface ExportSummary {
+  outDir: string;
+  tenantId: string;
+  threads: number;
+  /** Threads included only because a requested fork reads through them. */
+  basesAdded: number;
+  files: number;
+  lines: number;
+  bytes: number;
+  names: number;
+  /** `history_base.end_byte_offset` values that differ from the stored ones (bytes of the base changed). */
+  byteOffsetsRewritten: number;
+  problems: ExportProblem[];
+  durationMs: number;
+}
+
+interface PlannedExportFile {
+  /** Relative to outDir. */
+  path: string;
+  fileId: string;
+  /** Seq ranges of the thread's physical rows, in order; null = the thread's virtual history (store fork). */
+  runs: [number, number][] | null;
+  base: { fileId: string; endOrdinalExclusive: number | null; endByteOffset: number | null } | null;
+}
+
+function orderByBase(rows: ThreadRowRecord[]): ThreadRowRecord[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const out: ThreadRowRecord[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (row: ThreadRowRecord): void => {
+    if (state.has(row.id)) return;
+    state.set(row.id, 'visiting');
+    const base = row.history_base_thread_id ? byId.get(row.history_base_thread_id) : undefined;
+    if (base) visit(base);
+    state.set(row.id, 'done');
+    out.push(row);
+  };
+  for (const row of rows) visit(row);
+  return out;
+}
+
+function dateFolderPath(name: string): string {
+  const parsed = parseRolloutFileName(name);
+  const m = parsed ? /^(\d{4})-(\d{2})-(\d{2})T/.exec(parsed.timestampText) : null;
+  return m ? join('sessions', m[1]!, m[2]!, m[3]!, name) : join('sessions', name);
+}
+
+/** Where a file goes given the thread's archived state now (archiving moves files, as Codex does). */
+function placedPath(path: string, archived: boolean): string {
+  const name = basename(path);
+  if (archived) return join('archived_sessions', name);
+  return path.startsWith('sessions/') ? path : dateFolderPath(name);
+}
+
+function planFiles(row: ThreadRowRecord, manifest: ImportManifest | null): PlannedExportFile[] {
+  const archived = row.archived_at !== null;
+  if (manifest) {
+    const lastSeq = Number(row.last_seq);
+    return manifest.files.map((f) => {
+      const runs = f.runs.map(([lo, hi]) => [lo, hi] as [number, number]);
+      // Lines appended in the store after the import continue the current file.
+      const last = runs[runs.length - 1];
+      if (f.current && last && last[0] >= 0 && lastSeq > last[1]) last[1] = OPEN_END;
+      return { path: placedPath(f.path, archived), fileId: f.fileId, runs, base: f.base };
+    });
+  }
+  const created = row.created_at;
+  const path = archived ? archivedPathFor(created, row.id) : sessionsPathFor(created, row.id);
+  return [{ path, fileId: row.id, runs: row.history_base_thread_id ? null : [[0, OPEN_END]], base: null }];
+}
+
+function ordinalOf(line: StoredRolloutLine): number | null {
+  const o = line.ordinal;
+  return typeof o === 'number' && Number.isSafeInteger(o) ? o : null;
+}
+
+function factsOf(row: ThreadRowRecord, edge: { parent_thread_id: string; status: string } | undefined): ThreadFacts {
+  const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
+  const facts: ThreadFacts = {
+    createdAtMs: row.created_at.getTime(),
+    updatedAtMs: row.updated_at.getTime(),
+    recencyAtMs: row.recency_at.getTime(),
+    archivedAtMs: ms(row.archived_at),
+    name: row.name,
+    title: row.title,
+    preview: row.preview,
+    firstUserMessage: row.first_user_message,
+    model: row.model,
+    reasoningEffort: row.reasoning_effort,
+    modelProvider: row.model_provider,
+    cwd: row.cwd,
+    cliVersion: row.cli_version,
+    approvalMode: row.approval_mode,
+    memoryMode: row.memory_mode,
+    threadSource: row.thread_source,
+    agentNickname: row.agent_nickname,
+    agentRole: row.agent_role,
+    agentPath: row.agent_path,
+    gitMode: 'replace',
+    git: { sha: row.git_sha, branch: row.git_branch, originUrl: row.git_origin_url },
+    tokensUsed: Number(row.tokens_used),
+    tokenUsage: (row.token_usage as ThreadFacts['tokenUsage']) ?? null,
+    permissionProfile: row.permission_profile ?? null,
+    extra: extraWithoutManifest(row.extra),
+    spawnParent: edge ? { parentThreadId: edge.parent_thread_id, status: edge.status } : null,
+  };
+  return facts;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function exportCodexHome(options: ExportOptions): Promise<ExportSummary> {
+  const started = Date.now();
+  const { db, tenantId, outDir, signal } = options;
+  const summary: ExportSummary = {
+    outDir,
+    tenantId,
+    threads: 0,
+    basesAdded: 0,
+    files: 0,
+    lines: 0,
+    bytes: 0,
+    names: 0,
+    byteOffsetsRewritten: 0,
+    problems: [],
+    durationMs: 0,
+  };
+  const wanted = options.threadIds?.map((id) => id.toLowerCase()) ?? null;
+  const { rows, edges } = await db.transaction(
+    async (tx) => ({ rows: await listThreadsForExport(tx, tenantId, wanted), edges: await listSpawnEdges(tx, tenantId) }),
+    { tenantId, operation: 'export' },
+  );
+  if (wanted) {
+    const found = new Set(rows.map((r) => r.id));
+    for (const id of wanted) if (!found.has(id)) summary.problems.push({ threadId: id, reason: `thread ${id} not found in the tenant` });
+    summary.basesAdded = rows.filter((r) => !wanted.includes(r.id)).length;
+  }
+  const edgeByChild = new Map(edges.map((e) => [e.child_thread_id, e]));
+  const ordered = orderByBase(rows);
+  await mkdir(outDir, { recursive: true });
+
+  // Which (file, ordinal) cut points later files need, so their offsets are measured while writing.
+  const manifests = new Map(ordered.map((r) => [r.id, readManifest(r.extra, r.id)]));
+  const neededCuts = new Map<string, Set<number>>();
+  for (const m of manifests.values()) {
+    for (const f of m?.files ?? []) {
+      if (f.base?.endOrdinalExclusive == null) continue;
+      const set = neededCuts.get(f.base.fileId) ?? new Set<number>();
+      set.add(f.base.endOrdinalExclusive);
+      neededCuts.set(f.base.fileId, set);
+    }
+  }
+  const cutOffsets = new Map<string, Map<number, number>>();
+  const progress: ExportProgress = { threadsDone: 0, threadsTotal: ordered.length, filesDone: 0, bytesDone: 0, elapsedMs: 0 };
+  const sidecarEntries: SidecarEntry[] = [];
+  let indexLines = '';
+
+  for (const row of ordered) {
+    signal?.throwIfAborted();
+    const manifest = manifests.get(row.id) ?? null;
+    const files = planFiles(row, manifest);
+    try {
+      if (!options.overwrite) {
+        for (const f of files) {
+          if (await exists(join(outDir, f.path))) throw new Error(`${join(outDir, f.path)} already exists (use --overwrite to replace it)`);
+        }
+      }
+      for (const f of files) {
+        const target = join(outDir, f.path);
+        await mkdir(dirname(target), { recursive: true });
+        const cuts = [...(neededCuts.get(f.fileId) ?? [])];
+        const offsets = cutOffsets.get(f.fileId) ?? new Map<number, number>();
+        cutOffsets.set(f.fileId, offsets);
+        let currentOrdinal = 0;
+        let position = 0;
+        const lines = f.runs === null ? virtualLines(db, tenantId, row) : physicalLines(db, tenantId, row.id, f.runs);
+        const fixed = fixFirstLine(lines, f, cutOffsets, () => (summary.byteOffsetsRewritten += 1));
+        const tracked = (async function* () {
+          for await (const line of fixed) {
+            currentOrdinal = ordinalOf(line) ?? position;
+            position += 1;
+            yield line;
+          }
+        })();
+        const result = await writeRolloutFile(target, tracked, {
+          overwrite: options.overwrite ?? false,
+          validate: false,
+          onLine: ({ endByteOffset }) => {
+            for (const e of cuts) if (currentOrdinal < e) offsets.set(e, endByteOffset);
+          },
+        });
+        for (const e of cuts) if (!offsets.has(e)) offsets.set(e, 0);
+        const mtime = row.updated_at;
+        await utimes(target, mtime, mtime);
+        summary.files += 1;
+        summary.lines += result.lines;
+        summary.bytes += result.bytes;
+        progress.filesDone += 1;
+        progress.bytesDone += result.bytes;
+      }
+      if (row.name !== null && row.name.trim() !== '') {
+        indexLines += formatSessionIndexLine({ id: row.id, thread_name: row.name, updated_at: manifest?.nameUpdatedAt ?? row.updated_at });
+        summary.names += 1;
+      }
+      sidecarEntries.push({ id: row.id, updatedAtMs: row.updated_at.getTime(), facts: factsOf(row, edgeByChild.get(row.id)) });
+      summary.threads += 1;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      summary.problems.push({ threadId: row.id, reason: isThreadStoreError(error) ? error.message : error instanceof Error ? error.message : String(error) });
+    }
+    progress.threadsDone += 1;
+    progress.elapsedMs = Date.now() - started;
+    options.onProgress?.(progress);
+  }
+  if (indexLines !== '') await appendFile(join(outDir, SESSION_INDEX_FILE), indexLines, 'utf8');
+  if (options.sidecar ?? true) await appendSidecar(outDir, sidecarEntries);
+  summary.durationMs = Date.now() - started;
+  return summary;
+}
+
+/** The rows of `runs`, page by page (each page its own short read transaction). */
+async function* physicalLines(db: Database, tenantId: string, threadId: string, runs: [number, number][]): AsyncGenerator<StoredRolloutLine> {
+  for (const [lo, hi] of runs) {
+    let from = lo;
+    for (;;) {
+      const page = await db.transaction((tx) => readPhysicalRows(tx, tenantId, threadId, from, hi, PAGE), { tenantId, operation: 'export' });
+      for (const r of page) yield r.line;
+      if (page.length < PAGE) break;
+      from = page[page.length - 1]!.seq + 1;
+    }
+  }
+}
+
+/** A store fork's whole virtual history; its session_meta loses `history_base` (the base is copied in). */
+async function* virtualLines(db: Database, tenantId: string, row: ThreadRowRecord): AsyncGenerator<StoredRolloutLine> {
+  let after: number | null = null;
+  for (;;) {
+    const page = await db.transaction(
+      async (tx) => readVirtualRange(tx, tenantId, await historySegments(tx, tenantId, row), { after, limit: PAGE }),
+      { tenantId, operation: 'export' },
+    );
+    for (const r of page) {
+      if (r.vseq === 0 && r.line.type === 'session_meta') {
+        const payload = { ...(asRecord(r.line.payload) ?? {}) };
+        delete payload.history_base;
+        delete payload.forked_from_ordinal_exclusive;
+        yield { ...r.line, payload };
+      } else yield r.line;
+    }
+    if (page.length < PAGE) return;
+    after = page[page.length - 1]!.vseq;
+  }
+}
+
+/** Point the first line's `history_base.end_byte_offset` at the boundary measured in the exported base. */
+async function* fixFirstLine(
+  lines: AsyncIterable<StoredRolloutLine>,
+  file: PlannedExportFile,
+  cutOffsets: Map<string, Map<number, number>>,
+  onRewrite: () => void,
+): AsyncGenerator<StoredRolloutLine> {
+  let first = true;
+  for await (const line of lines) {
+    if (first && file.base && line.type === 'session_meta') {
+      first = false;
+      const payload = asRecord(line.payload);
+      const hb = asRecord(payload?.history_base);
+      const e = file.base.endOrdinalExclusive;
+      const measured = e === null ? undefined : cutOffsets.get(file.base.fileId)?.get(e);
+      if (payload && hb && typeof hb.end_byte_offset === 'number' && measured !== undefined && measured !== hb.end_byte_offset) {
+        onRewrite();
+        yield { ...line, payload: { ...payload, history_base: { ...hb, end_byte_offset: measured } } };
+        continue;
+      }
+    }
+    first = false;
+    yield line;
+  }
+}
+

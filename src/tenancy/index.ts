@@ -1,0 +1,33 @@
+// Owns the public surface of tenant operations: the registry (create/list/resolve, name ↔ UUID),
+// quotas and usage, purge, the owner/application role setup and its security report, and the
+// schema gate used by openThreadStore. Export of a tenant's threads is `thread-store export`
+// (src/codex), not here.
+export {
+  canListTenants,
+  createTenant,
+  getTenant,
+  listTenants,
+  resolveTenant,
+  setTenantQuota,
+  tenantIdForName,
+  tenantNameSchema,
+  tenantUsage,
+  type CreateTenantParams,
+  type Tenant,
+  type TenantUsage,
+} from './tenants.js';
+export { enforceTenantQuota, readQuota, readUsage, type QuotaDemand, type TenantQuota, type TenantUsageNumbers } from './quota.js';
+export { purgeTenant, type PurgeOptions, type PurgeProgress, type PurgeResult, type PurgeTable } from './purge.js';
+export {
+  APP_ROLE,
+  DEFAULT_OWNER_ROLE,
+  ensureSchemaReady,
+  securityReport,
+  setupRoles,
+  type LoginSpec,
+  type RoleFacts,
+  type SecurityReport,
+  type SetupRolesOptions,
+  type SetupRolesResult,
+} from './roles.js';
+export { assertStorableCreateParams, assertStorablePatch, storableDerivedPatch, textColumnProblem, toStorableText } from './textGuard.js';

@@ -1,0 +1,219 @@
+// Owns the tenant registry (thread_store.tenants): creating tenants (name ↔ UUID), looking them up,
+// listing them, quotas and usage. Every write runs inside the tenant's own RLS transaction (the
+// tenants policy only lets a transaction write the row of its own tenant), so the application role
+// can register tenants too. Listing every tenant is an operator action: it needs the table owner's
+// role (its tenant_isolation policy lets members of the owner role read, migration 0005), a
+// superuser or BYPASSRLS.
+//
+// A tenant's default id is a UUIDv5 of its name, so a name maps to the same id on every database
+// and `forTenant(tenantIdForName('acme'))` needs no lookup (and works under RLS, where a
+// non-owner cannot search the registry by name).
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ConflictError, InvalidRequestError, ThreadStoreError } from '../model/errors.js';
+import { isUuid, tenantIdSchema } from '../model/ids.js';
+import { parseOrThrow } from '../model/validate.js';
+import type { Database, SqlExecutor } from '../db/database.js';
+import { readQuota, readUsage, type TenantQuota } from './quota.js';
+import { textColumnProblem } from './textGuard.js';
+
+export interface Tenant {
+  id: string;
+  /** Null for a tenant that got a row only through setTenantQuota. */
+  name: string | null;
+  maxThreads: number | null;
+  maxItemBytes: number | null;
+  createdAt: string;
+}
+
+export interface TenantUsage {
+  tenantId: string;
+  threads: number;
+  items: number;
+  itemBytes: number;
+  maxThreads: number | null;
+  maxItemBytes: number | null;
+}
+
+export interface CreateTenantParams {
+  name: string;
+  /** Default: tenantIdForName(name). */
+  id?: string;
+  maxThreads?: number | null;
+  maxItemBytes?: number | null;
+}
+
+/** Fixed namespace of tenant-name UUIDv5s (random once; never change it: ids derive from it). */
+const TENANT_NAMESPACE = 'b3f1c1de-5d0e-4a53-9d1c-7c2f3e8a9b40';
+
+/** The default id of the tenant called `name`: UUIDv5(TENANT_NAMESPACE, name). */
+export function tenantIdForName(name: string): string {
+  const ns = Buffer.from(TENANT_NAMESPACE.replace(/-/g, ''), 'hex');
+  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+const quotaValue = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable();
+
+export const tenantNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((s) => s.trim() === s, 'must not start or end with whitespace')
+  .refine((s) => !isUuid(s), 'must not be a UUID (names and ids would be ambiguous)')
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters')
+  .refine((s) => textColumnProblem(s) === null, 'must be well-formed text');
+
+const createTenantSchema = z.strictObject({
+  name: tenantNameSchema,
+  id: tenantIdSchema.optional(),
+  maxThreads: quotaValue.optional(),
+  maxItemBytes: quotaValue.optional(),
+});
+
+const quotaPatchSchema = z.strictObject({ maxThreads: quotaValue.optional(), maxItemBytes: quotaValue.optional() });
+
+interface TenantRow {
+  id: string;
+  name: string | null;
+  max_threads: unknown;
+  max_item_bytes: unknown;
+  created_at: Date | string;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function rowToTenant(row: TenantRow): Tenant {
+  return {
+    id: row.id,
+    name: row.name,
+    maxThreads: num(row.max_threads),
+    maxItemBytes: num(row.max_item_bytes),
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+function inTenant<T>(db: Database, tenantId: string, operation: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  return db.transaction(fn, { tenantId, operation });
+}
+
+function constraintOf(error: unknown): string | undefined {
+  const cause = error instanceof ThreadStoreError ? error.cause : error;
+  const c = (cause as { constraint?: unknown } | null)?.constraint;
+  return typeof c === 'string' ? c : undefined;
+}
+
+/** Register a tenant. Conflict when the name or the id is taken. */
+export async function createTenant(db: Database, input: CreateTenantParams): Promise<Tenant> {
+  const params = parseOrThrow(createTenantSchema, input, 'tenant');
+  const id = params.id ?? tenantIdForName(params.name);
+  try {
+    return await inTenant(db, id, 'createTenant', async (tx) => {
+      const { rows } = await tx.query<TenantRow>(
+        `INSERT INTO thread_store.tenants (id, name, max_threads, max_item_bytes) VALUES ($1, $2, $3, $4)
+         RETURNING id, name, max_threads, max_item_bytes, created_at`,
+        [id, params.name, params.maxThreads ?? null, params.maxItemBytes ?? null],
+      );
+      return rowToTenant(rows[0]!);
+    });
+  } catch (error) {
+    // The unique index is checked across tenants (RLS does not hide index entries), so a taken
+    // name is reported even though the other tenant's row is invisible here.
+    if (error instanceof ConflictError) {
+      const constraint = constraintOf(error);
+      if (constraint === 'tenants_name_key') throw new ConflictError(`a tenant named "${params.name}" already exists`, { cause: error.cause });
+      if (constraint === 'tenants_pkey') throw new ConflictError(`tenant ${id} already exists`, { cause: error.cause });
+    }
+    throw error;
+  }
+}
+
+/** The tenant's row as its own transaction sees it, or null when it was never registered. */
+export async function getTenant(db: Database, tenantId: string): Promise<Tenant | null> {
+  const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
+  return inTenant(db, id, 'getTenant', async (tx) => {
+    const { rows } = await tx.query<TenantRow>('SELECT id, name, max_threads, max_item_bytes, created_at FROM thread_store.tenants WHERE id = $1', [id]);
+    return rows[0] ? rowToTenant(rows[0]) : null;
+  });
+}
+
+/** Whether this connection may see every tenants row (owner role member, superuser or BYPASSRLS). */
+export async function canListTenants(db: Database): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ ok: boolean }>(
+      `SELECT (r.rolsuper OR r.rolbypassrls OR pg_has_role(current_user, c.relowner, 'MEMBER')) AS ok
+         FROM pg_roles r, pg_class c
+        WHERE r.rolname = current_user AND c.oid = 'thread_store.tenants'::regclass`,
+    );
+    return rows[0]?.ok === true;
+  }, { operation: 'listTenants' });
+}
+
+/** Every registered tenant, by name. Needs the owner role (see canListTenants). */
+export async function listTenants(db: Database): Promise<Tenant[]> {
+  if (!(await canListTenants(db))) {
+    throw new InvalidRequestError('listing tenants needs the role that owns thread_store.tenants (or a superuser); the application role sees only the tenant of its transaction');
+  }
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<TenantRow>('SELECT id, name, max_threads, max_item_bytes, created_at FROM thread_store.tenants ORDER BY name NULLS LAST, id');
+    return rows.map(rowToTenant);
+  }, { operation: 'listTenants' });
+}
+
+/**
+ * A tenant by id or by name. A name is looked up in the registry when this connection may read it
+ * (owner), else through its default id (tenantIdForName), which works under RLS.
+ */
+export async function resolveTenant(db: Database, ref: string): Promise<Tenant> {
+  if (isUuid(ref)) {
+    const tenant = await getTenant(db, ref);
+    if (!tenant) throw new InvalidRequestError(`tenant ${ref} is not registered`, { path: 'tenant' });
+    return tenant;
+  }
+  const name = parseOrThrow(tenantNameSchema, ref, 'tenant');
+  if (await canListTenants(db)) {
+    const found = await db.transaction(async (tx) => {
+      const { rows } = await tx.query<TenantRow>('SELECT id, name, max_threads, max_item_bytes, created_at FROM thread_store.tenants WHERE name = $1', [name]);
+      return rows[0] ? rowToTenant(rows[0]) : null;
+    }, { operation: 'resolveTenant' });
+    if (found) return found;
+  } else {
+    const byDefaultId = await getTenant(db, tenantIdForName(name));
+    if (byDefaultId && byDefaultId.name === name) return byDefaultId;
+  }
+  throw new InvalidRequestError(`no tenant named "${name}"`, { path: 'tenant' });
+}
+
+/**
+ * Set (number) or remove (null) quotas; absent fields stay as they are. A tenant without a row
+ * gets one (nameless), so any tenant id can be given quotas.
+ */
+export async function setTenantQuota(db: Database, tenantId: string, quota: Partial<TenantQuota>): Promise<Tenant> {
+  const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
+  const q = parseOrThrow(quotaPatchSchema, quota, 'quota');
+  return inTenant(db, id, 'setTenantQuota', async (tx) => {
+    const { rows } = await tx.query<TenantRow>(
+      `INSERT INTO thread_store.tenants AS t (id, max_threads, max_item_bytes) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET
+         max_threads = CASE WHEN $4 THEN excluded.max_threads ELSE t.max_threads END,
+         max_item_bytes = CASE WHEN $5 THEN excluded.max_item_bytes ELSE t.max_item_bytes END
+       RETURNING id, name, max_threads, max_item_bytes, created_at`,
+      [id, q.maxThreads ?? null, q.maxItemBytes ?? null, q.maxThreads !== undefined, q.maxItemBytes !== undefined],
+    );
+    return rowToTenant(rows[0]!);
+  });
+}
+
+/** What the tenant stores against its quotas. */
+export async function tenantUsage(db: Database, tenantId: string): Promise<TenantUsage> {
+  const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
+  return inTenant(db, id, 'tenantUsage', async (tx) => {
+    const quota = await readQuota(tx, id);
+    const usage = await readUsage(tx, id);
+    const { rows } = await tx.query<{ n: unknown }>('SELECT coalesce(sum(item_count), 0) AS n FROM thread_store.threads WHERE tenant_id = $1', [id]);
+    return { tenantId: id, threads: usage.threads, items: Number(rows[0]?.n ?? 0), itemBytes: usage.itemBytes, ...quota };
+  });
+}
