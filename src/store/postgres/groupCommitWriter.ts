@@ -266,19 +266,22 @@ export class GroupCommitWriter {
     if (txid === null) return false;
     let wait = 25;
     for (;;) {
+      // undefined: could not ask (the database is still unreachable) — keep asking until the deadline.
+      let status: string | null | undefined;
       try {
         const { rows } = await this.db.transaction((tx) => tx.query<{ status: string | null }>('SELECT pg_xact_status($1::xid8) AS status', [txid]), {
           operation: 'appendItems(recover)',
         });
-        const status = rows[0]?.status ?? null;
-        if (status === 'committed') return true;
-        if (status === 'aborted') return false;
-        if (status === null) throw new InternalError(`transaction ${txid} is too old to tell whether it committed`);
-        // 'in progress': the old backend has not finished dying yet.
+        status = rows[0]?.status ?? null;
       } catch (error) {
-        if (error instanceof InternalError || Date.now() > deadline) throw error;
+        if (Date.now() > deadline) throw error;
+        status = undefined;
       }
-      if (Date.now() > deadline) throw new InternalError(`transaction ${txid} still in progress at the retry deadline`);
+      if (status === 'committed') return true;
+      if (status === 'aborted') return false;
+      if (status === null) throw new InternalError(`transaction ${txid} is too old to tell whether it committed`);
+      // 'in progress' (the old backend has not finished dying yet) or unreachable: ask again.
+      if (Date.now() > deadline) throw new InternalError(`transaction ${txid} still undecided at the retry deadline`);
       await sleep(wait);
       wait = Math.min(1000, wait * 2);
     }
