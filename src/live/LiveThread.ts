@@ -205,7 +205,9 @@ export class LiveThread {
     try {
       this.assertOpen();
       // Validate first, so malformed input (rejected by the store anyway) is never observed.
-      items.forEach((item, index) => parseRolloutLine(item, `items[${index}]`));
+      items.forEach((item, index) => {
+        parseRolloutLine(item, `items[${index}]`);
+      });
     } catch (error) {
       return Promise.reject(error);
     }

@@ -208,6 +208,7 @@ describe('application role and row-level security', () => {
       }
     };
 
+    // biome-ignore lint/suspicious/noDuplicateTestHooks: this hook belongs to the nested describe.skipIf block, whose call form Biome does not recognise as a scope
     afterAll(async () => {
       await admin(`DROP DATABASE IF EXISTS ${rolesDb} WITH (FORCE)`).catch(() => {});
       for (const role of [appLogin, appLogin2, ownerLogin, ownerRole]) await admin(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
