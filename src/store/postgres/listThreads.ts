@@ -70,7 +70,9 @@ export async function listThreads(tx: SqlExecutor, tenantId: string, input: List
   if (cursor) {
     where.push(`(${col}, t.id) ${desc ? '<' : '>'} (${p(cursor.ts, 'timestamptz')}, ${p(cursor.id, 'uuid')})`);
   }
-  const dir = desc ? 'DESC' : 'ASC';
+  // Spelled exactly like the indexes (drizzle writes DESC NULLS LAST; its backward scan is ASC
+  // NULLS FIRST): with PostgreSQL's defaults (DESC = NULLS FIRST) the planner would sort instead.
+  const dir = desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
   const limit = p(pageSize + 1, 'int');
   const { rows } = await tx.query<ThreadRowRecord>(
     `${withClause}SELECT t.* FROM thread_store.threads t WHERE ${where.join(' AND ')} ORDER BY ${col} ${dir}, t.id ${dir} LIMIT ${limit}`,

@@ -23,7 +23,9 @@ export async function searchThreads(tx: SqlExecutor, tenantId: string, input: Se
   const col = `t.${sortKey}`;
   if (cursor) where.push(`(${col}, t.id) ${desc ? '<' : '>'} (${p(cursor.ts, 'timestamptz')}, ${p(cursor.id, 'uuid')})`);
   where.push(`(m.search_text IS NOT NULL OR coalesce(t.name, '') ILIKE $2 ESCAPE '\\' OR t.title ILIKE $2 ESCAPE '\\')`);
-  const dir = desc ? 'DESC' : 'ASC';
+  // Spelled exactly like the indexes (drizzle writes DESC NULLS LAST; its backward scan is ASC
+  // NULLS FIRST): with PostgreSQL's defaults (DESC = NULLS FIRST) the planner would sort instead.
+  const dir = desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
   const { rows } = await tx.query<ThreadRowRecord & { match_text: string | null }>(
     `SELECT t.*, m.search_text AS match_text
        FROM thread_store.threads t
