@@ -20,7 +20,7 @@ export interface BenchDatabase {
 
 /** A database created for this run and dropped at the end; results are written to bench/results. */
 export async function createBenchDatabase(bench: string): Promise<BenchDatabase> {
-  const name = `bench_${bench}_${randomUUID().slice(0, 8)}`;
+  const name = `bench_${bench.replace(/[^A-Za-z0-9_]/g, '_')}_${randomUUID().slice(0, 8)}`;
   const admin = new pg.Client({ connectionString: DEFAULT_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -34,11 +34,19 @@ export async function createBenchDatabase(bench: string): Promise<BenchDatabase>
     async drop(results, meta = {}) {
       const machine = results.length > 0 ? await machineInfo(raw).catch(() => null) : null;
       await raw.end();
+      // Results first: nothing that happens while dropping can lose them.
+      if (results.length > 0) writeResults(bench, results, { ...(machine ? { machine } : {}), ...meta });
       const a = new pg.Client({ connectionString: DEFAULT_URL });
       await a.connect();
+      // Give pools that are still closing (a peer library's, say) a moment, so FORCE does not
+      // kill connections whose owners have no error handler.
+      for (let i = 0; i < 40; i++) {
+        const { rows } = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        if ((rows[0]?.n ?? 0) === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await a.end();
-      if (results.length > 0) writeResults(bench, results, { ...(machine ? { machine } : {}), ...meta });
     },
   };
 }
