@@ -21,3 +21,14 @@ export type * from './model/params.js';
 
 export { isPersistedRolloutItem, persistedRolloutItems } from './live/persistencePolicy.js';
 export { ThreadMetadataSync, deriveMetadataFromItems } from './live/metadataSync.js';
+
+export { LiveThread, LiveThreadInitGuard, initializeLiveThread } from './live/LiveThread.js';
+export type { LiveThreadOptions, LiveThreadLogger, UpdateMetadataOptions } from './live/LiveThread.js';
+export { ThreadManager } from './manager/ThreadManager.js';
+export type { StoredHistoryReconstruction } from './store/ThreadStore.js';
+export { InMemoryThreadStoreService } from './store/memory/InMemoryThreadStore.js';
+export * from './history/index.js';
+export * from './tenancy/index.js';
+export * from './analytics/index.js';
+export { importCodexHome, type ImportOptions, type ImportSummary } from './codex/import/index.js';
+export { exportCodexHome, type ExportOptions, type ExportSummary } from './codex/export/index.js';
