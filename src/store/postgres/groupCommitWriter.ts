@@ -2,10 +2,17 @@
 // in batches, each batch ONE transaction (items, bookkeeping, checkpoints, derived metadata of all
 // its threads). A request's promise resolves only after its batch committed.
 //
-// Seqs are assigned when a batch is built (one batch in flight at a time), so a failed batch can
-// hand its seqs back and seq stays gap-free. Failures:
-//  - connection lost / unknown COMMIT outcome → find out from threads.last_seq whether it
-//    committed; if not, retry the same batch (the primary key would refuse a duplicate anyway);
+// Up to MAX_IN_FLIGHT batches run at once, on disjoint sets of threads: a thread with a batch in
+// flight has its later appends wait for the next batch (so per thread there is still one batch in
+// flight, in queue order), while the other threads' appends are written meanwhile — the writer's own
+// work (building the next batch, settling the last one) then overlaps the database's. Seqs are
+// assigned when a batch is built, and a thread is in one batch at a time, so a failed batch can
+// hand its seqs back and seq stays gap-free. Concurrent batches lock rows of disjoint threads; the
+// rows they may share (a tenant's clock and quota rows) are locked tenant by tenant in tenant-id
+// order, so two batches cannot deadlock. Failures:
+//  - connection lost / unknown COMMIT outcome → find out from pg_xact_status of the batch's
+//    transaction id whether it committed; if not, retry the same batch (the primary key would
+//    refuse a duplicate anyway);
 //  - a stale writer (claim taken over) → Conflict for that thread's requests, the rest retried;
 //  - any other error → the batch is split per thread so one thread's bad item fails only its own
 //    appends.
@@ -50,6 +57,15 @@ interface AppendRequest {
   reject: (error: Error) => void;
 }
 
+/** Batches written concurrently (each on its own connection, on disjoint threads). */
+const MAX_IN_FLIGHT = 2;
+/**
+ * A batch runs alongside another only when it has at least this many items (and a lone batch is
+ * split in two only when both halves would): each batch pays its own round trips and commit, so
+ * small batches are cheaper one at a time, and a small burst still travels in one transaction.
+ */
+const PARALLEL_MIN_ITEMS = 16;
+
 interface Snapshot {
   nextSeq: number;
   materialized: boolean;
@@ -63,9 +79,14 @@ export interface WriterStats {
 }
 
 export class GroupCommitWriter {
-  private readonly queue: AppendRequest[] = [];
+  private queue: AppendRequest[] = [];
   private queuedBytes = 0;
-  private running = false;
+  /** Batches being written now. */
+  private inFlight = 0;
+  /** Threads that have a batch in flight: their queued appends wait for the next batch. */
+  private readonly busy = new Set<LiveWriterState>();
+  /** A kick is scheduled for the end of the current event-loop turn. */
+  private kickPending = false;
   private lingerTimer: NodeJS.Timeout | null = null;
   private spaceWaiters: (() => void)[] = [];
   /** Appends waiting for queue space, admitted strictly in arrival order. */
@@ -81,6 +102,9 @@ export class GroupCommitWriter {
 
   submit(state: LiveWriterState, items: PreparedItem[], patch?: ThreadMetadataPatch, forceMaterialize = false): Promise<void> {
     if (this.closed) return Promise.reject(new InternalError('the store is closed'));
+    // Fenced off by a batch (another process took the thread over): every later append is refused
+    // the same way, without a round trip.
+    if (state.fencedBy) return Promise.reject(state.fencedBy);
     const bytes = items.reduce((n, i) => n + i.byteSize, 0);
     return new Promise<void>((resolve, reject) => {
       const enqueue = () => {
@@ -110,7 +134,7 @@ export class GroupCommitWriter {
 
   /** Resolves once everything queued before the call has been handled. */
   async drain(): Promise<void> {
-    while (this.running || this.queue.length > 0) {
+    while (this.inFlight > 0 || this.queue.length > 0) {
       await new Promise((r) => setTimeout(r, 1));
     }
   }
@@ -121,7 +145,7 @@ export class GroupCommitWriter {
   }
 
   private schedule(): void {
-    if (this.running) return;
+    if (this.inFlight >= MAX_IN_FLIGHT) return;
     const queuedItems = this.queue.reduce((n, r) => n + r.items.length, 0);
     const full = queuedItems >= this.options.maxBatchItems || this.queuedBytes >= this.options.maxBatchBytes;
     if (this.options.lingerMs > 0 && !full) {
@@ -133,17 +157,47 @@ export class GroupCommitWriter {
       }
       return;
     }
-    this.kick();
+    this.kickSoon();
+  }
+
+  /**
+   * Kick once the current burst of work is done: the appends that a settled batch's callers submit
+   * right away (in the same event-loop turn) then travel together instead of the first of them
+   * taking a batch of its own.
+   */
+  private kickSoon(): void {
+    if (this.kickPending) return;
+    this.kickPending = true;
+    setImmediate(() => {
+      this.kickPending = false;
+      this.kick();
+    });
   }
 
   private kick(): void {
-    if (this.running || this.queue.length === 0) return;
-    if (this.lingerTimer) {
-      clearTimeout(this.lingerTimer);
-      this.lingerTimer = null;
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      let limit = this.options.maxBatchItems;
+      if (MAX_IN_FLIGHT > 1) {
+        const { items, threads } = this.eligible();
+        if (this.inFlight > 0 && items < PARALLEL_MIN_ITEMS) return;
+        // Nothing in flight and enough for two: split, so that the two halves (on disjoint threads)
+        // overlap — one's database work with the other's callers — from then on.
+        if (this.inFlight === 0 && threads > 1 && items >= 2 * PARALLEL_MIN_ITEMS) limit = Math.min(limit, Math.ceil(items / 2));
+      }
+      const batch = this.takeBatch(limit);
+      if (batch.length === 0) return; // everything queued waits for a thread's batch in flight
+      if (this.lingerTimer) {
+        clearTimeout(this.lingerTimer);
+        this.lingerTimer = null;
+      }
+      this.start(batch);
     }
-    this.running = true;
-    const batch = this.takeBatch();
+  }
+
+  private start(batch: AppendRequest[]): void {
+    this.inFlight++;
+    const states = new Set(batch.map((r) => r.state));
+    for (const s of states) this.busy.add(s);
     void this.execute(batch)
       .catch((error: unknown) => {
         // execute() settles its requests itself; this is the last line of defence so that no
@@ -152,11 +206,12 @@ export class GroupCommitWriter {
         for (const r of batch) r.reject(mapped);
       })
       .finally(() => {
-      for (const r of batch) this.queuedBytes -= r.bytes;
-      this.releaseSpace();
-      this.running = false;
-      if (this.queue.length > 0) this.schedule();
-    });
+        for (const r of batch) this.queuedBytes -= r.bytes;
+        for (const s of states) this.busy.delete(s);
+        this.releaseSpace();
+        this.inFlight--;
+        if (this.queue.length > 0) this.schedule();
+      });
   }
 
   private releaseSpace(): void {
@@ -165,23 +220,50 @@ export class GroupCommitWriter {
     for (const w of waiters) w();
   }
 
-  private takeBatch(): AppendRequest[] {
+  /** Items (and threads) queued whose thread has no batch in flight. */
+  private eligible(): { items: number; threads: number } {
+    let items = 0;
+    const threads = new Set<LiveWriterState>();
+    for (const r of this.queue) {
+      if (this.busy.has(r.state)) continue;
+      items += r.items.length;
+      threads.add(r.state);
+    }
+    return { items, threads: threads.size };
+  }
+
+  /**
+   * The next batch, in queue order, of the appends whose thread has no batch in flight (those stay
+   * queued, in order, for a later batch).
+   */
+  private takeBatch(maxItems: number): AppendRequest[] {
     const batch: AppendRequest[] = [];
+    const rest: AppendRequest[] = [];
     let items = 0;
     let bytes = 0;
-    while (this.queue.length > 0) {
-      const next = this.queue[0]!;
-      if (batch.length > 0 && (items + next.items.length > this.options.maxBatchItems || bytes + next.bytes > this.options.maxBatchBytes)) break;
-      batch.push(this.queue.shift()!);
+    let full = false;
+    // One pass that keeps the rest in order (no splicing in the middle of a long queue).
+    for (const next of this.queue) {
+      if (full || this.busy.has(next.state)) {
+        rest.push(next);
+        continue;
+      }
+      if (batch.length > 0 && (items + next.items.length > maxItems || bytes + next.bytes > this.options.maxBatchBytes)) {
+        full = true;
+        rest.push(next);
+        continue;
+      }
+      batch.push(next);
       items += next.items.length;
       bytes += next.bytes;
     }
+    this.queue = rest;
     return batch;
   }
 
   private async execute(batch: AppendRequest[]): Promise<void> {
     let pending = batch.filter((r) => {
-      if (r.state.closed) {
+      if (r.state.closed || r.state.fencedBy) {
         r.reject(r.state.fencedBy ?? new ConflictError(`thread ${r.state.threadId} is no longer live`));
         return false;
       }
@@ -210,7 +292,8 @@ export class GroupCommitWriter {
           const stale = new Set(cause.threadIds);
           pending = pending.filter((r) => {
             if (!stale.has(r.state.threadId)) return true;
-            r.state.closed = true;
+            // Not `closed`: the thread stays known to this process, and its later appends fail with
+            // this Conflict (submit) rather than as an unknown thread.
             r.state.fencedBy = new ConflictError(`thread ${r.state.threadId} was taken over by another writer`);
             r.reject(r.state.fencedBy);
             return false;
@@ -342,7 +425,9 @@ function buildPlan(requests: AppendRequest[]): Map<string, ThreadBatch[]> {
     if (!t.materialize && t.items.length === 0 && t.patches.length === 0) continue;
     plan.set(t.state.tenantId, [...(plan.get(t.state.tenantId) ?? []), t]);
   }
-  return plan;
+  // Tenants in id order: concurrent batches then take the per-tenant rows they share (clock,
+  // quota) in the same order and cannot deadlock.
+  return new Map([...plan].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** After a commit we learned about only on reconnect: states must look as if it had succeeded. */
