@@ -32,7 +32,7 @@ import { fastResume, reconstructStoredHistory } from './reconstructHistory.js';
 import { mapDbError } from '../../db/database.js';
 import { buildSessionMetaLine } from '../shared/sessionMeta.js';
 import { prepareItems } from '../shared/preparedItem.js';
-import { TurnTracker } from '../shared/turns.js';
+import { isTurnEndLine, TurnTracker } from '../shared/turns.js';
 import { applyPatch } from './applyPatch.js';
 import { deleteThread } from './deleteThread.js';
 import { forkThread } from './forkThread.js';
@@ -134,12 +134,10 @@ export class PostgresThreadStore implements ThreadStore {
       const row = await requireThreadRow(tx, this.tenantId, params.threadId, params.includeArchived ?? false, true);
       const epoch = await claimThread(tx, this.tenantId, params.threadId, this.runtime.ownerId, this.runtime.leaseMs);
       const segments = await historySegments(tx, this.tenantId, row);
-      // The open turn (if the thread stopped mid-turn) continues to own the next lines.
+      // The open turn (if the thread stopped mid-turn) continues to own the next lines: the last
+      // line's turn, unless that line ended it.
       const [last] = await readVirtualRange(tx, this.tenantId, segments, { direction: 'desc', limit: 1 });
-      const tracker = new TurnTracker();
-      if (last) tracker.assign(last.line);
-      const lastTurn = last?.turnId ?? null;
-      return { epoch, lastSeq: Number(row.last_seq), openTurn: tracker.openTurnId ?? (lastTurn && last && !isTurnEnd(last.line) ? lastTurn : null) };
+      return { epoch, lastSeq: Number(row.last_seq), openTurn: last && last.turnId !== null && !isTurnEndLine(last.line) ? last.turnId : null };
     });
     this.register({
       tenantId: this.tenantId,
@@ -313,9 +311,4 @@ export class PostgresThreadStore implements ThreadStore {
       return forked;
     });
   }
-}
-
-function isTurnEnd(line: { type: string; payload: unknown }): boolean {
-  const t = (line.payload as { type?: unknown } | null)?.type;
-  return line.type === 'event_msg' && (t === 'task_complete' || t === 'turn_complete' || t === 'turn_aborted');
 }

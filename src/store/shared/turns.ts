@@ -7,6 +7,12 @@ import type { StoredTurn, TurnItemsView } from '../../model/params.js';
 const TURN_START = new Set(['task_started', 'turn_started']);
 const TURN_END = new Set(['task_complete', 'turn_complete', 'turn_aborted']);
 
+/** A line that ends its turn (task_complete / turn_complete / turn_aborted). */
+export function isTurnEndLine(line: { type: string; payload: unknown }): boolean {
+  const sub = payloadTypeOf(line as StoredRolloutLine);
+  return line.type === 'event_msg' && sub !== undefined && TURN_END.has(sub);
+}
+
 /** Tracks the open turn while lines are appended in order, assigning each line its turn id. */
 export class TurnTracker {
   constructor(public openTurnId: string | null = null) {}
