@@ -319,7 +319,8 @@ export class GroupCommitWriter {
             return;
           }
           if (committed) {
-            assignAgain(pending, plan);
+            // The snapshot was restored above; re-apply this batch's seq and turn assignment, since it did commit.
+            buildPlan(pending);
             this.commit(pending, plan);
             return;
           }
@@ -428,11 +429,6 @@ function buildPlan(requests: AppendRequest[]): Map<string, ThreadBatch[]> {
   // Tenants in id order: concurrent batches then take the per-tenant rows they share (clock,
   // quota) in the same order and cannot deadlock.
   return new Map([...plan].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-/** After a commit we learned about only on reconnect: states must look as if it had succeeded. */
-function assignAgain(requests: AppendRequest[], _plan: Map<string, ThreadBatch[]>): void {
-  buildPlan(requests);
 }
 
 function sessionMetaItem(state: LiveWriterState): PreparedItem {
