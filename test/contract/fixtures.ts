@@ -1,14 +1,13 @@
 // Real rollouts written by Codex CLI 0.169 (test/fixtures/codex-home-sample), turned into what a
 // live thread hands a store: CreateThreadParams from the file's first session_meta, and the lines
 // after it to append.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CreateThreadParams } from '../../src/model/params.js';
 import { asRecord, type RolloutLine } from '../../src/model/rolloutLine.js';
 import type { SessionSource } from '../../src/model/thread.js';
 
-export const SAMPLE_HOME = fileURLToPath(new URL('../fixtures/codex-home-sample/', import.meta.url));
+import { readLines, SAMPLE_HOME, sampleFileFor } from '../helpers/sample.js';
+
+export { SAMPLE_HOME };
 
 /** Thread ids of the sample scenarios used by the contract suite. */
 export const FIXTURE = {
@@ -35,30 +34,13 @@ export interface FixtureRollout {
   lines: RolloutLine[];
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(full));
-    else out.push(full);
-  }
-  return out;
-}
-
 const cache = new Map<string, FixtureRollout>();
 
 /** The base rollout file of `threadId` (not a post-revert segment file). Split on `\n` only. */
 export function loadFixture(threadId: string): FixtureRollout {
   const cached = cache.get(threadId);
   if (cached) return structuredClone(cached);
-  const file = [...walk(join(SAMPLE_HOME, 'sessions')), ...walk(join(SAMPLE_HOME, 'archived_sessions'))].find((f) =>
-    f.endsWith(`-${threadId}.jsonl`),
-  );
-  if (!file) throw new Error(`no fixture rollout for ${threadId}`);
-  const all = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((raw) => raw.trim() !== '')
-    .map((raw) => JSON.parse(raw) as RolloutLine);
+  const all = readLines(sampleFileFor(threadId));
   const metaIndex = all.findIndex((l) => l.type === 'session_meta');
   const meta = asRecord(all[metaIndex]?.payload);
   if (!meta) throw new Error(`fixture ${threadId} has no session_meta`);

@@ -1,32 +1,35 @@
-// Reads the real Codex 0.169 CODEX_HOME sample shipped in test/fixtures.
+// The one reader of the real Codex 0.169 CODEX_HOME sample shipped in test/fixtures: where it is,
+// which rollout files it has, and their lines — split on `\n` only (Codex writes raw
+// U+2028/U+2029/U+0085 inside JSON strings) and validated, naming file:line on a bad line.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RolloutLine } from '../../src/model/rolloutLine.js';
+import { fileURLToPath } from 'node:url';
+import { parseRolloutLineText, type RolloutLine } from '../../src/model/rolloutLine.js';
 
-export const SAMPLE_HOME = new URL('../fixtures/codex-home-sample/', import.meta.url).pathname;
+export const SAMPLE_HOME = fileURLToPath(new URL('../fixtures/codex-home-sample/', import.meta.url));
 
-export function sampleRolloutFiles(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/^rollout-.*\.jsonl$/.test(e.name)) out.push(p);
-    }
-  };
-  walk(join(SAMPLE_HOME, 'sessions'));
-  walk(join(SAMPLE_HOME, 'archived_sessions'));
-  return out.sort();
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-/** The lines of a rollout file, split on `\n` only (Codex writes raw U+2028/U+2029 in strings). */
+/** Every rollout file (active and archived, base and segment files), as absolute paths, sorted. */
+export function sampleRolloutFiles(): string[] {
+  return ['sessions', 'archived_sessions']
+    .flatMap((sub) => walk(join(SAMPLE_HOME, sub)))
+    .filter((p) => /\/rollout-[^/]*\.jsonl$/.test(p))
+    .sort();
+}
+
+/** The lines of a rollout file. */
 export function readLines(path: string): RolloutLine[] {
   return readFileSync(path, 'utf8')
     .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as RolloutLine);
+    .map((raw, i) => ({ raw, i }))
+    .filter(({ raw }) => raw.trim() !== '')
+    .map(({ raw, i }) => parseRolloutLineText(raw, `${path}:${i + 1}`));
 }
 
+/** The base rollout file of a thread (not a post-revert segment file). */
 export function sampleFileFor(threadId: string): string {
   const file = sampleRolloutFiles().find((f) => f.endsWith(`-${threadId}.jsonl`));
   if (!file) throw new Error(`no sample rollout for ${threadId}`);

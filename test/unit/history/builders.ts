@@ -1,35 +1,19 @@
 // Test helper: builders for rollout lines and response items in the shapes Codex writes, and a
 // loader for the fixture rollouts (split on `\n` only: real lines contain raw U+2028/U+2029).
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseRolloutLineText, type RolloutLine } from '../../../src/model/rolloutLine.js';
+import type { RolloutLine } from '../../../src/model/rolloutLine.js';
+import { readLines, SAMPLE_HOME, sampleRolloutFiles } from '../../helpers/sample.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-export const SAMPLE_HOME = join(FIXTURES, 'codex-home-sample');
+export { SAMPLE_HOME };
 export const SNIPPETS = join(FIXTURES, 'codex-snippets');
 
-export function readLines(path: string): RolloutLine[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .map((raw, i) => ({ raw, i }))
-    .filter(({ raw }) => raw.trim() !== '')
-    .map(({ raw, i }) => parseRolloutLineText(raw, `${path}:${i + 1}`));
-}
-
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
+export { readLines };
 
 /** Every rollout file of the Codex 0.169 sample home, with its lines. */
 export function sampleRollouts(): { path: string; lines: RolloutLine[] }[] {
-  return ['sessions', 'archived_sessions']
-    .flatMap((sub) => walk(join(SAMPLE_HOME, sub)))
-    .filter((p) => /rollout-.*\.jsonl$/.test(p))
-    .sort()
-    .map((path) => ({ path, lines: readLines(path) }));
+  return sampleRolloutFiles().map((path) => ({ path, lines: readLines(path) }));
 }
 
 export function sampleRollout(threadId: string): RolloutLine[] {

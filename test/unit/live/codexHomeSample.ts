@@ -1,13 +1,14 @@
 // Test helper: reads the real Codex 0.169 CODEX_HOME sample (test/fixtures/codex-home-sample) —
 // rollout files grouped per thread (base file + post-revert segment files), the name index, and the
 // `threads` rows of state_5.sqlite.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { asRecord, parseRolloutLineText, type RolloutLine } from '../../../src/model/rolloutLine.js';
 
-export const SAMPLE_HOME = fileURLToPath(new URL('../../fixtures/codex-home-sample/', import.meta.url));
+import { readLines, SAMPLE_HOME, sampleRolloutFiles } from '../../helpers/sample.js';
+
+export { SAMPLE_HOME };
 
 const FILE_RE =
   /^rollout-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?\.jsonl$/;
@@ -21,35 +22,16 @@ export interface RolloutFile {
   lines: RolloutLine[];
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(full));
-    else out.push(full);
-  }
-  return out;
-}
-
 /** Split on `\n` only: real lines contain raw U+2028/U+2029/U+0085 inside JSON strings. */
-export function readRolloutLines(fullPath: string): RolloutLine[] {
-  const text = readFileSync(fullPath, 'utf8');
-  return text
-    .split('\n')
-    .map((raw, i) => ({ raw, i }))
-    .filter(({ raw }) => raw.trim() !== '')
-    .map(({ raw, i }) => parseRolloutLineText(raw, `${fullPath}:${i + 1}`));
-}
+export const readRolloutLines = readLines;
 
 export function loadRolloutFiles(): RolloutFile[] {
   const files: RolloutFile[] = [];
-  for (const sub of ['sessions', 'archived_sessions']) {
-    for (const full of walk(join(SAMPLE_HOME, sub))) {
-      const name = full.slice(full.lastIndexOf('/') + 1);
-      const m = FILE_RE.exec(name);
-      if (!m) continue;
-      files.push({ path: relative(SAMPLE_HOME, full), threadId: m[1]!, segmentId: m[2], lines: readRolloutLines(full) });
-    }
+  for (const full of sampleRolloutFiles()) {
+    const name = full.slice(full.lastIndexOf('/') + 1);
+    const m = FILE_RE.exec(name);
+    if (!m) continue;
+    files.push({ path: relative(SAMPLE_HOME, full), threadId: m[1]!, segmentId: m[2], lines: readRolloutLines(full) });
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
