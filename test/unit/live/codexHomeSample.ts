@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
-import { asRecord, parseRolloutLineText, type RolloutLine } from '../../../src/model/rolloutLine.js';
-
+import { asRecord, type RolloutLine } from '../../../src/model/rolloutLine.js';
 import { readLines, SAMPLE_HOME, sampleRolloutFiles } from '../../helpers/sample.js';
 
 export { SAMPLE_HOME };
