@@ -58,14 +58,4 @@ export function decodeThreadCursor(kind: 'threads' | 'search', cursor: string, s
   return { value: data.v as number, id: data.id as string };
 }
 
-/** Canonical JSON (sorted object keys) so sources compare by JSON equality whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+export { canonicalJson } from '../shared/canonicalJson.js';

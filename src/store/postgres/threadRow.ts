@@ -1,4 +1,5 @@
 // Owns the mapping between a `thread_store.threads` row (as pg returns it) and StoredThread.
+import { canonicalJson } from '../shared/canonicalJson.js';
 import type { HistoryMode, MemoryMode, SessionSource, StoredThread, TokenUsage } from '../../model/thread.js';
 
 export interface ThreadRowRecord {
@@ -50,17 +51,6 @@ export interface ThreadRowRecord {
  */
 export function sourceToColumn(source: SessionSource): string {
   return typeof source === 'string' ? source : canonicalJson(source);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function sourceFromColumn(value: string): SessionSource {
