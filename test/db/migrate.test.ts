@@ -5,22 +5,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../../src/db/database.js';
 import { loadMigrations, migrate } from '../../src/db/migrate.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, withoutClose, type TestDatabase } from '../helpers/database.js';
 
 /** An empty database (not from the migrated template), and a way to open more connections to it. */
 async function emptyDatabase(): Promise<{ open(): Promise<Database>; drop(): Promise<void> }> {
   const serverUrl = inject('serverUrl');
   if (!serverUrl) {
     const db = await openEmbeddedDatabase({});
-    const shared: Database = {
-      kind: db.kind,
-      location: db.location,
-      transaction: (fn, o) => db.transaction(fn, o),
-      withSession: (fn) => db.withSession(fn),
-      useRole: (r) => db.useRole(r),
-      close: async () => {},
-    };
-    return { open: async () => shared, drop: () => db.close() };
+    // One PGlite connection stands in for every "connection"; only drop() closes it.
+    return { open: async () => withoutClose(db), drop: () => db.close() };
   }
   const name = `ts_empty_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const admin = new pg.Client({ connectionString: serverUrl });

@@ -77,7 +77,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /** PGlite is one connection shared by every handle in the file; only drop() really closes it. */
-function withoutClose(db: Database): Database {
+export function withoutClose(db: Database): Database {
   return {
     kind: db.kind,
     location: db.location,
