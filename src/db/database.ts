@@ -3,7 +3,10 @@
 // Also owns the tenant transaction (set_config of thread_store.tenant_id, transaction-local) and
 // the mapping of driver errors to our typed errors (without bound parameters: they hold user text).
 import pg from 'pg';
+import { tenantScopedQuery, type NamedStatement } from './tenantScopedQuery.js';
 import { ConflictError, InternalError, InvalidRequestError, ResourceExhaustedError, ThreadStoreError } from '../model/errors.js';
+
+export type { NamedStatement } from './tenantScopedQuery.js';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -26,6 +29,11 @@ export interface Database {
   /** Human description of where we are connected (no password). */
   readonly location: string;
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * One statement on one tenant's rows, with RLS exactly as in a tenant transaction: one round trip
+   * on a server (src/db/tenantScopedQuery.ts), a tenant transaction when embedded. For hot reads.
+   */
+  tenantQuery<R>(tenantId: string, statement: NamedStatement, params: readonly unknown[], operation: string): Promise<QueryResult<R>>;
   /** A dedicated session (not in a transaction), for migrations and advisory locks. */
   withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T>;
   /**
@@ -149,6 +157,20 @@ class PostgresDatabase implements Database {
     }
   }
 
+  async tenantQuery<R>(tenantId: string, statement: NamedStatement, params: readonly unknown[], operation: string): Promise<QueryResult<R>> {
+    const client = await this.connect(operation);
+    let broken = false;
+    try {
+      const result = await tenantScopedQuery<R & pg.QueryResultRow>(client, tenantId, statement, params);
+      return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
+    } catch (error) {
+      broken = isRetryableDbError(error);
+      throw mapDbError(error, operation);
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.connect('session');
     try {
@@ -240,6 +262,11 @@ class EmbeddedDatabase implements Database {
         throw mapDbError(error, options.operation ?? 'transaction');
       }
     });
+  }
+
+  tenantQuery<R>(tenantId: string, statement: NamedStatement, params: readonly unknown[], operation: string): Promise<QueryResult<R>> {
+    // In-process: the transaction's extra statements cost no network round trips.
+    return this.transaction((tx) => tx.query<R>(statement.text, params), { tenantId, operation });
   }
 
   withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T> {

@@ -82,6 +82,7 @@ export function withoutClose(db: Database): Database {
     kind: db.kind,
     location: db.location,
     transaction: (fn, o) => db.transaction(fn, o),
+    tenantQuery: (tenantId, statement, params, operation) => db.tenantQuery(tenantId, statement, params, operation),
     withSession: (fn) => db.withSession(fn),
     useRole: (r) => db.useRole(r),
     close: async () => {},
@@ -100,7 +101,7 @@ function asOwner(db: Database): Database {
         if (rows[0]?.r === 'thread_store_app') await s.query('SET ROLE thread_store_app');
       }
     });
-  return {
+  const owner: Database = {
     kind: db.kind,
     location: db.location,
     transaction: (fn, o) =>
@@ -116,8 +117,11 @@ function asOwner(db: Database): Database {
           throw e;
         }
       }),
+    tenantQuery: (tenantId, statement, params, operation) =>
+      owner.transaction((tx) => tx.query(statement.text, params), { tenantId, operation }),
     withSession: (fn) => inOwnerRole(fn),
     useRole: (r) => db.useRole(r),
     close: async () => {},
   };
+  return owner;
 }

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { openEmbeddedDatabase, openPostgresDatabase, type Database, type SqlExecutor, type TransactionOptions } from '../../src/db/database.js';
+import { openEmbeddedDatabase, openPostgresDatabase, type Database, type NamedStatement, type QueryResult, type SqlExecutor, type TransactionOptions } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
@@ -185,6 +185,10 @@ export class FaultyDatabase implements Database {
     return run.then(() => {
       throw connectionLost();
     });
+  }
+
+  tenantQuery<R>(tenantId: string, statement: NamedStatement, params: readonly unknown[], operation: string): Promise<QueryResult<R>> {
+    return this.inner.tenantQuery<R>(tenantId, statement, params, operation);
   }
 
   withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T> {

@@ -1,0 +1,111 @@
+// Database.tenantQuery — the one-round-trip tenant statement (src/db/tenantScopedQuery.ts) — run
+// as the application role: it sees exactly the given tenant's rows (RLS as in a tenant
+// transaction), the tenant setting does not survive the statement on the pooled connection, errors
+// arrive typed and leave the connection usable (the named statements stay valid), and many
+// interleaved tenants on a small pool never see each other's rows. On PGlite tenantQuery is a
+// tenant transaction; the same assertions hold there.
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database, NamedStatement } from '../../src/db/database.js';
+import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { APP_ROLE, seedTenant } from './helpers.js';
+
+const THREAD_IDS: NamedStatement = {
+  name: 'test_tenant_query_thread_ids',
+  text: 'SELECT tenant_id::text AS tenant, id::text AS id, current_user AS who FROM thread_store.threads ORDER BY id',
+};
+const ITEMS_OF: NamedStatement = {
+  name: 'test_tenant_query_items_of',
+  text: 'SELECT count(*)::int AS n FROM thread_store.thread_items WHERE thread_id = $1::uuid',
+};
+const SETTING: NamedStatement = {
+  name: 'test_tenant_query_setting',
+  text: `SELECT current_setting('thread_store.tenant_id', true) AS v`,
+};
+
+describe('Database.tenantQuery (one round trip, application role)', () => {
+  let test: TestDatabase;
+  let owner: Database;
+  let service: ThreadStoreService;
+  let app: Database;
+  const tenants = [randomUUID(), randomUUID(), randomUUID()];
+  const seeded = new Map<string, string[]>();
+
+  beforeAll(async () => {
+    test = await createTestDatabase();
+    owner = await test.openOwner();
+    // A pool of two: every connection serves every tenant many times over.
+    service = await test.openStore({ maxConnections: 2 });
+    app = service.database;
+    for (const [i, tenant] of tenants.entries()) {
+      const { threads } = await seedTenant(owner, service.forTenant(tenant), `t${i}`);
+      seeded.set(tenant, threads);
+    }
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await test?.drop();
+  });
+
+  it("sees exactly the tenant's rows, as the application role", async () => {
+    for (const tenant of tenants) {
+      const { rows } = await app.tenantQuery<{ tenant: string; id: string; who: string }>(tenant, THREAD_IDS, [], 'test');
+      expect(rows.map((r) => r.id)).toEqual([...seeded.get(tenant)!].sort());
+      expect(new Set(rows.map((r) => r.tenant))).toEqual(new Set([tenant]));
+      expect(new Set(rows.map((r) => r.who))).toEqual(new Set([APP_ROLE]));
+    }
+    // A tenant that has nothing sees nothing.
+    expect((await app.tenantQuery(randomUUID(), THREAD_IDS, [], 'test')).rows).toEqual([]);
+  });
+
+  it('leaves no tenant setting behind on the pooled connections', async () => {
+    for (const tenant of tenants) {
+      expect((await app.tenantQuery<{ v: string }>(tenant, SETTING, [], 'test')).rows[0]!.v).toBe(tenant);
+    }
+    for (let i = 0; i < 4; i++) {
+      const after = await app.withSession(async (s) => ({
+        setting: (await s.query<{ v: string | null }>(`SELECT current_setting('thread_store.tenant_id', true) AS v`)).rows[0]!.v ?? '',
+        rows: Number((await s.query<{ n: unknown }>('SELECT count(*) AS n FROM thread_store.threads')).rows[0]!.n),
+      }));
+      expect(after).toEqual({ setting: '', rows: 0 });
+    }
+  });
+
+  it('reports a failing statement with its code and keeps the connections usable', async () => {
+    const [a] = tenants;
+    const error = await app.tenantQuery(a!, ITEMS_OF, ['not-a-uuid'], 'itemsOf').then(
+      () => null,
+      (e: unknown) => e as { code?: string; message?: string },
+    );
+    expect(error?.code).toBe('InvalidRequest');
+    expect(error?.message).toMatch(/itemsOf: 22P02/);
+    // Both pooled connections still run both named statements (set-tenant and this one).
+    const thread = seeded.get(a!)![0]!;
+    const counts = await Promise.all([0, 1, 2, 3].map(() => app.tenantQuery<{ n: number }>(a!, ITEMS_OF, [thread], 'itemsOf')));
+    for (const c of counts) expect(c.rows[0]!.n).toBeGreaterThan(0);
+  });
+
+  it('a bad tenant id is refused, not taken as "no tenant"', async () => {
+    const error = await app.tenantQuery('nope', THREAD_IDS, [], 'threadIds').then(
+      () => null,
+      (e: unknown) => e as { code?: string },
+    );
+    expect(error?.code).toBe('InvalidRequest');
+  });
+
+  it('interleaved tenants on a pool of two never see each other (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: tenants.length - 1 }), { minLength: 1, maxLength: 40 }), async (picks) => {
+        const results = await Promise.all(picks.map((i) => app.tenantQuery<{ tenant: string; id: string }>(tenants[i]!, THREAD_IDS, [], 'test')));
+        results.forEach((r, k) => {
+          const tenant = tenants[picks[k]!]!;
+          expect(r.rows.map((row) => row.id)).toEqual([...seeded.get(tenant)!].sort());
+        });
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
