@@ -16,7 +16,7 @@ import { readCompacted } from '../model/compacted.js';
 import { dropLastNUserTurns, type DropUserTurnsOptions } from './dropUserTurns.js';
 import { rebuildAfterLegacyCompaction } from './legacyCompaction.js';
 import { rolledBackTurns } from './rolloutEvents.js';
-import { scanSegments, type PreviousTurnSettings, type ReferenceContext } from './replaySegments.js';
+import { scanSegments, type PreviousTurnSettings, type ReferenceContext, type SegmentScanResult } from './replaySegments.js';
 import type { ReconstructedWindow } from './windowLineage.js';
 
 export type { PreviousTurnSettings, ReferenceContext } from './replaySegments.js';
@@ -54,6 +54,11 @@ export interface ReconstructOptions {
   compactedLinesBefore?: number;
   /** Model-input form of an `inter_agent_communication` payload; default: Codex's `agent_message`. */
   interAgentToModelItem?: (payload: unknown) => unknown;
+  /**
+   * Phase 1's result for exactly `items` (`scanSegments(items)` with the default options), when
+   * the caller already computed it; saves a second reverse scan.
+   */
+  segmentScan?: SegmentScanResult;
 }
 
 /** Codex `InterAgentCommunication::to_model_input_item`. */
@@ -99,7 +104,7 @@ function sessionMetaInitialWindow(items: readonly RolloutLine[]): ReconstructedW
 
 /** Rebuild the model-visible history and resume metadata from rollout lines (oldest first). */
 export function reconstructHistory(items: readonly RolloutLine[], options: ReconstructOptions = {}): HistoryReconstruction {
-  const scan = scanSegments(items);
+  const scan = options.segmentScan ?? scanSegments(items);
   const toModelItem = options.interAgentToModelItem ?? interAgentCommunicationToModelItem;
   const ignoreRolledBack = (options.rolledBackCheckpoints ?? 'ignore') === 'ignore';
 

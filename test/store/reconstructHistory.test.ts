@@ -1,6 +1,8 @@
 // O(tail) resume on PostgreSQL: reconstruction that starts from the newest surviving checkpoint
 // row equals reconstruction from the full item list (property), and a 100k-item thread with a
-// checkpoint 100 lines from the end is resumed by reading a few hundred rows, not 100k.
+// checkpoint 100 lines from the end is resumed by reading a few hundred rows, not 100k. The resume
+// point kept on the threads row matches the lines however they were batched, and the one-statement
+// path (fastResume) answers most resumes, with the same result.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import {
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import type { Database } from '../../src/db/database.js';
 import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import { fastResume } from '../../src/store/postgres/reconstructHistory.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { V7, assistantMsg, event, item, rollback, turnContext, userMsg } from '../unit/history/builders.js';
 
@@ -65,30 +68,83 @@ function generate(actions: Action[]): RolloutLine[] {
   return lines;
 }
 
-async function storeThread(lines: RolloutLine[]): Promise<string> {
+/** Stores `lines` as one thread, appended in batches cut at `cuts` (fractions of the length). */
+async function storeThread(lines: RolloutLine[], cuts: number[] = []): Promise<string> {
   const store = service.forTenant(tenant);
   const threadId = randomUUID();
   await store.createThread({ threadId, source: 'cli', originator: 't', initialWindowId: V7.a, metadata: { cwd: '/w', modelProvider: 'p' } });
-  await store.appendItems({ threadId, items: lines });
+  const at = [...new Set(cuts.map((c) => Math.floor(c * lines.length)))].sort((a, b) => a - b);
+  let from = 0;
+  for (const to of [...at, lines.length]) {
+    if (to > from) await store.appendItems({ threadId, items: lines.slice(from, to) });
+    from = Math.max(from, to);
+  }
   await store.shutdownThread(threadId);
   return threadId;
+}
+
+/**
+ * The resume point the threads row must hold, worked out from the lines themselves: the newest
+ * `compacted` line with a replacement history, the `task_started` that opened its turn (every
+ * generated checkpoint sits inside one), and the compactions before that.
+ */
+function expectedResumePoint(items: readonly RolloutLine[]): { checkpoint: number | null; start: number; before: number } {
+  let checkpoint: number | null = null;
+  items.forEach((l, i) => {
+    if (l.type === 'compacted' && (l.payload as { replacement_history?: unknown }).replacement_history !== undefined) checkpoint = i;
+  });
+  if (checkpoint === null) return { checkpoint: null, start: 0, before: 0 };
+  let start: number = checkpoint;
+  while (start > 0 && !(items[start]!.type === 'event_msg' && (items[start]!.payload as { type?: string }).type === 'task_started')) start--;
+  return { checkpoint, start, before: items.slice(0, start).filter((l) => l.type === 'compacted').length };
+}
+
+async function storedResumePoint(threadId: string): Promise<{ checkpoint: number | null; start: number; before: number }> {
+  return owner.withSession(async (s) => {
+    const { rows } = await s.query<{ checkpoint: number | null; start: number; before: number }>(
+      `SELECT resume_checkpoint_seq AS checkpoint, resume_seq AS start, compactions_before_resume AS before
+         FROM thread_store.threads WHERE tenant_id = $1 AND id = $2`,
+      [tenant, threadId],
+    );
+    const r = rows[0]!;
+    return { checkpoint: r.checkpoint === null ? null : Number(r.checkpoint), start: Number(r.start), before: Number(r.before) };
+  });
 }
 
 describe('reconstructHistory on PostgreSQL', () => {
   it('from the checkpoint path equals reconstruction from the full item list (property)', async () => {
     const store = service.forTenant(tenant);
+    let oneRoundTrip = 0;
+    let withCheckpoint = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(actionArb, { minLength: 1, maxLength: 25 }), async (actions) => {
-        const threadId = await storeThread(generate(actions));
-        const { items } = await store.loadHistory({ threadId });
-        const { itemsRead, checkpointSeq, baseCheckpointIndex: _b, ...fromStore } = await store.reconstructHistory({ threadId });
-        const { baseCheckpointIndex: _c, ...full } = reconstructHistory(items);
-        expect(fromStore).toEqual(full);
-        expect(itemsRead).toBeLessThanOrEqual(items.length);
-        if (checkpointSeq !== null) expect(items[checkpointSeq]!.type).toBe('compacted');
-      }),
+      fc.asyncProperty(
+        fc.array(actionArb, { minLength: 1, maxLength: 25 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 4 }),
+        async (actions, cuts) => {
+          const threadId = await storeThread(generate(actions), cuts);
+          const { items } = await store.loadHistory({ threadId });
+          // The resume point kept on the row, however the lines were batched.
+          expect(await storedResumePoint(threadId)).toEqual(expectedResumePoint(items));
+          const { itemsRead, checkpointSeq, baseCheckpointIndex: _b, ...fromStore } = await store.reconstructHistory({ threadId });
+          const { baseCheckpointIndex: _c, ...full } = reconstructHistory(items);
+          expect(fromStore).toEqual(full);
+          expect(itemsRead).toBeLessThanOrEqual(items.length);
+          if (checkpointSeq !== null) expect(items[checkpointSeq]!.type).toBe('compacted');
+          // The one-statement path, where it answers, answers the same.
+          const fast = await fastResume(service.database, tenant, threadId, false);
+          if (fast) {
+            const { itemsRead: _r, checkpointSeq: _s, baseCheckpointIndex: _f, ...fastResult } = fast;
+            expect(fastResult).toEqual(full);
+            oneRoundTrip++;
+            if (fast.checkpointSeq !== null) withCheckpoint++;
+          }
+        },
+      ),
       { numRuns: 100 },
     );
+    // It must be the common path, including threads with a checkpoint (not only tiny ones).
+    expect(oneRoundTrip).toBeGreaterThan(30);
+    expect(withCheckpoint).toBeGreaterThan(5);
   });
 
   it('reads only the tail of a 100k-item thread with a checkpoint 100 lines from the end', async () => {

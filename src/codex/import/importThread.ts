@@ -36,6 +36,7 @@ import { plainRolloutPath } from '../rolloutReader.js';
 import type { ThreadFactSources, ThreadFacts } from './facts.js';
 import { DETACHED_SEQ_BASE, MANIFEST_KEY, MANIFEST_VERSION, pushRun, readManifest, type ImportManifest, type ManifestFile } from './manifest.js';
 import type { ImportProblem, PlannedFile, ThreadPlan } from './plan.js';
+import { refreshResumePoints } from '../../store/postgres/resumePoint.js';
 
 /** Rows per insert statement, and bytes per batch (whichever comes first). */
 const BATCH_ROWS = 500;
@@ -462,6 +463,8 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
     manifest,
   });
   await upsertImportedThread(tx, tenantId, row);
+  // After the row: a re-import replaced every column, and the checkpoints are new.
+  await refreshResumePoints(tx, tenantId, [row.id]);
   if (row.parentThreadId) {
     const sidecar = freshSidecar(ctx.facts, plan);
     const status = pick('spawnParent', sidecar, ctx.facts.state)?.status ?? 'open';

@@ -65,6 +65,12 @@ export const threads = threadStoreSchema.table(
     lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(-1),
     itemCount: bigint('item_count', { mode: 'number' }).notNull().default(0),
     byteSize: bigint('byte_size', { mode: 'number' }).notNull().default(0),
+    // O(tail) resume (src/store/postgres/resumePoint.ts), kept in the transaction that writes a
+    // checkpoint: the newest checkpoint carrying a replacement history, the seq where reading must
+    // start for it (its turn's first line; 0 without one), and the compactions before that start.
+    resumeCheckpointSeq: bigint('resume_checkpoint_seq', { mode: 'number' }),
+    resumeSeq: bigint('resume_seq', { mode: 'number' }).notNull().default(0),
+    compactionsBeforeResume: integer('compactions_before_resume').notNull().default(0),
   },
   (t) => [
     primaryKey({ name: 'threads_pkey', columns: [t.tenantId, t.id] }),

@@ -29,7 +29,6 @@ import type { HistoryMode, StoredThread, StoredThreadHistory } from '../../model
 import type { SqlExecutor } from '../../db/database.js';
 import type { AppendOptions, StoredHistoryReconstruction, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
 import { fastResume, reconstructStoredHistory } from './reconstructHistory.js';
-import { mapDbError } from '../../db/database.js';
 import { buildSessionMetaLine } from '../shared/sessionMeta.js';
 import { prepareItems } from '../shared/preparedItem.js';
 import { isTurnEndLine, TurnTracker } from '../shared/turns.js';
@@ -213,11 +212,7 @@ export class PostgresThreadStore implements ThreadStore {
     const threadId = this.threadId(params?.threadId);
     const includeArchived = params.includeArchived ?? false;
     // Usually one round trip answers; forks and long-reaching rollbacks take the general path.
-    const fast = await this.runtime.db
-      .withSession((s) => fastResume(s, this.tenantId, threadId, includeArchived))
-      .catch((error: unknown) => {
-        throw mapDbError(error, 'reconstructHistory');
-      });
+    const fast = await fastResume(this.runtime.db, this.tenantId, threadId, includeArchived);
     if (fast) return fast;
     return this.tx('reconstructHistory', async (tx) => {
       const row = await requireThreadRow(tx, this.tenantId, threadId, includeArchived);

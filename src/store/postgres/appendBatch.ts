@@ -10,6 +10,7 @@ import { applyPatch } from './applyPatch.js';
 import type { LiveWriterState } from './liveWriter.js';
 import { enforceTenantQuota } from '../../tenancy/quota.js';
 import { storableDerivedPatch } from '../../tenancy/textGuard.js';
+import { refreshResumePoints } from './resumePoint.js';
 
 export interface SeqItem {
   seq: number;
@@ -176,6 +177,11 @@ async function writeTenantBatchGeneral(tx: SqlExecutor, tenantId: string, thread
   if (stale.length > 0) throw new StaleWriterError(stale);
 
   await insertCheckpoints(tx, tenantId, threads);
+  await refreshResumePoints(
+    tx,
+    tenantId,
+    threads.filter((t) => t.items.some(({ item }) => item.type === 'compacted')).map((t) => t.state.threadId),
+  );
   for (const t of threads) {
     if (t.patches.length === 0) continue;
     const patch = t.patches.reduce((acc, p) => mergePatch(acc, p), {} as ThreadMetadataPatch);

@@ -4,6 +4,7 @@
 import { ThreadNotFoundError } from '../../model/errors.js';
 import type { SqlExecutor } from '../../db/database.js';
 import { historySegments } from './historySegments.js';
+import { refreshResumePoints } from './resumePoint.js';
 import { findThreadRow } from './threadLookup.js';
 import type { ThreadRowRecord } from './threadRow.js';
 
@@ -48,4 +49,6 @@ async function detachFork(tx: SqlExecutor, tenantId: string, fork: ThreadRowReco
       WHERE tenant_id = $1 AND id = $2`,
     [tenantId, fork.id],
   );
+  // Standalone now, with the base's checkpoints among its own rows.
+  await refreshResumePoints(tx, tenantId, [fork.id]);
 }
