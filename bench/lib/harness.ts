@@ -72,6 +72,35 @@ export async function measure(fn: () => Promise<unknown>, options: { warmup?: nu
   return { median: percentile(sorted, 50), spread: percentile(sorted, 90) - percentile(sorted, 10), samples };
 }
 
+/**
+ * Like `measure` for several contenders at once, interleaved: each round runs every one of them
+ * once, in an order that rotates from round to round, so drift (CPU clock, caches, other work on
+ * the machine, autovacuum) lands on all of them alike and their ratio stays honest.
+ */
+export async function measureInterleaved<K extends string>(
+  fns: Record<K, () => Promise<unknown>>,
+  options: { warmup?: number; runs?: number } = {},
+): Promise<Record<K, Measurement>> {
+  const keys = Object.keys(fns) as K[];
+  const warmup = options.warmup ?? 3;
+  const runs = options.runs ?? 25;
+  const samples = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let round = 0; round < warmup + runs; round++) {
+    for (let j = 0; j < keys.length; j++) {
+      const key = keys[(round + j) % keys.length]!;
+      const t0 = process.hrtime.bigint();
+      await fns[key]();
+      if (round >= warmup) samples[key].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+  const out = {} as Record<K, Measurement>;
+  for (const key of keys) {
+    const sorted = [...samples[key]].sort((a, b) => a - b);
+    out[key] = { median: percentile(sorted, 50), spread: percentile(sorted, 90) - percentile(sorted, 10), samples: samples[key] };
+  }
+  return out;
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
