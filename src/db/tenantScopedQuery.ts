@@ -21,6 +21,7 @@ export interface NamedStatement {
    * Always run the generic plan (one plan for any parameters). For a statement whose best plan does
    * not depend on its parameters: PostgreSQL otherwise falls back to planning it anew on every call
    * whenever fresh statistics make the generic plan's estimate look dearer than a custom plan's.
+   * (Embedded statements are not prepared, so there it changes nothing.)
    */
   genericPlan?: boolean;
 }

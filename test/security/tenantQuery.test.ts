@@ -1,9 +1,9 @@
 // Database.tenantQuery — the one-round-trip tenant statement (src/db/tenantScopedQuery.ts) — run
 // as the application role: it sees exactly the given tenant's rows (RLS as in a tenant
-// transaction), the tenant setting does not survive the statement on the pooled connection, errors
-// arrive typed and leave the connection usable (the named statements stay valid), and many
-// interleaved tenants on a small pool never see each other's rows. On PGlite tenantQuery is a
-// tenant transaction; the same assertions hold there.
+// transaction), the tenant setting (and a generic-plan statement's plan_cache_mode) does not
+// survive the statement on the pooled connection, errors arrive typed and leave the connection
+// usable (the named statements stay valid), and many interleaved tenants on a small pool never see
+// each other's rows. On PGlite tenantQuery is a tenant transaction; the same assertions hold there.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,11 @@ const ITEMS_OF: NamedStatement = {
 const SETTING: NamedStatement = {
   name: 'test_tenant_query_setting',
   text: `SELECT current_setting('thread_store.tenant_id', true) AS v`,
+};
+const PLAN_MODE: NamedStatement = {
+  name: 'test_tenant_query_plan_mode',
+  text: `SELECT current_setting('thread_store.tenant_id', true) AS v, current_setting('plan_cache_mode') AS mode`,
+  genericPlan: true,
 };
 
 describe('Database.tenantQuery (one round trip, application role)', () => {
@@ -71,6 +76,20 @@ describe('Database.tenantQuery (one round trip, application role)', () => {
         rows: Number((await s.query<{ n: unknown }>('SELECT count(*) AS n FROM thread_store.threads')).rows[0]!.n),
       }));
       expect(after).toEqual({ setting: '', rows: 0 });
+    }
+  });
+
+  it('a generic-plan statement gets plan_cache_mode for itself only', async () => {
+    const [a] = tenants;
+    const inside = await Promise.all([0, 1, 2, 3].map(() => app.tenantQuery<{ v: string; mode: string }>(a!, PLAN_MODE, [], 'test')));
+    // Embedded, statements are not prepared, so there is no plan cache to steer.
+    const mode = test.mode === 'server' ? 'force_generic_plan' : 'auto';
+    for (const r of inside) expect(r.rows).toEqual([{ v: a, mode }]);
+    // Both kinds of prologue now parsed on the pooled connections; a plain statement sees neither.
+    expect((await app.tenantQuery<{ v: string }>(a!, SETTING, [], 'test')).rows[0]!.v).toBe(a);
+    for (let i = 0; i < 4; i++) {
+      const mode = await app.withSession(async (s) => (await s.query<{ m: string }>(`SELECT current_setting('plan_cache_mode') AS m`)).rows[0]!.m);
+      expect(mode).toBe('auto');
     }
   });
 

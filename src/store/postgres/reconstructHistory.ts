@@ -113,7 +113,7 @@ const RESUME_TAIL: NamedStatement = {
          (SELECT i.seq, i.ts, i.type, i.payload, i.extra, i.raw_line FROM thread_store.thread_items i
            WHERE i.tenant_id = $1 AND i.thread_id = $2
              AND i.seq BETWEEN (SELECT resume_seq FROM t WHERE NOT fork) AND (SELECT last_seq FROM t)
-           ORDER BY i.seq LIMIT (SELECT last_seq - resume_seq + 1 FROM t))`,
+           ORDER BY i.seq LIMIT (SELECT greatest(last_seq - resume_seq + 1, 0) FROM t))`,
 };
 
 interface ResumeTailRow {
