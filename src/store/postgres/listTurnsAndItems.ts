@@ -44,6 +44,39 @@ function encodePageCursor(kind: 'turns' | 'items', anchor: number, direction: So
 
 const opposite = (d: SortDirection): SortDirection => (d === 'asc' ? 'desc' : 'asc');
 
+/** What listTurns and listItems both ask of a thread before paging it. */
+interface PageRequest {
+  segments: Segment[];
+  pageSize: number;
+  direction: SortDirection;
+  cursor: PageCursor | null;
+}
+
+async function openPage(
+  tx: SqlExecutor,
+  tenantId: string,
+  kind: 'turns' | 'items',
+  params: { threadId: string; includeArchived?: boolean; cursor?: string | null; pageSize?: number; sortDirection?: SortDirection },
+  defaultPageSize: number,
+): Promise<PageRequest> {
+  const row = await requireThreadRow(tx, tenantId, params.threadId, params.includeArchived ?? false);
+  const direction = params.sortDirection ?? 'desc';
+  return {
+    segments: await historySegments(tx, tenantId, row),
+    pageSize: params.pageSize ?? defaultPageSize,
+    direction,
+    cursor: params.cursor ? decodePageCursor(kind, params.cursor, direction) : null,
+  };
+}
+
+/** The cursors of a page whose elements are anchored at `first`..`last` (undefined when empty). */
+function pageCursors(kind: 'turns' | 'items', direction: SortDirection, first: number | undefined, last: number | undefined, more: boolean) {
+  return {
+    nextCursor: more && last !== undefined ? encodePageCursor(kind, last, direction) : null,
+    backwardsCursor: first !== undefined ? encodePageCursor(kind, first, opposite(direction)) : null,
+  };
+}
+
 interface TurnSpan {
   turnId: string;
   first: number;
@@ -74,11 +107,7 @@ export async function turnSpans(tx: SqlExecutor, tenantId: string, segments: Seg
 
 export async function listTurns(tx: SqlExecutor, tenantId: string, input: ListTurnsParams): Promise<TurnPage> {
   const params = parseOrThrow(listTurnsParamsSchema, input) as ListTurnsParams;
-  const row = await requireThreadRow(tx, tenantId, params.threadId, params.includeArchived ?? false);
-  const segments = await historySegments(tx, tenantId, row);
-  const pageSize = params.pageSize ?? DEFAULT_TURN_PAGE;
-  const direction = params.sortDirection ?? 'desc';
-  const cursor = params.cursor ? decodePageCursor('turns', params.cursor, direction) : null;
+  const { segments, pageSize, direction, cursor } = await openPage(tx, tenantId, 'turns', params, DEFAULT_TURN_PAGE);
   let spans = await turnSpans(tx, tenantId, segments);
   if (direction === 'desc') spans = spans.reverse();
   const beyond = (s: TurnSpan) => cursor === null || (direction === 'asc' ? s.first > cursor.anchor : s.first < cursor.anchor);
@@ -98,13 +127,7 @@ export async function listTurns(tx: SqlExecutor, tenantId: string, input: ListTu
     const byId = new Map(projected.map((t) => [t.turnId, t]));
     turns = page.items.map((s) => byId.get(s.turnId) ?? emptyTurn(s.turnId, view));
   }
-  const first = page.items[0];
-  const last = page.items[page.items.length - 1];
-  return {
-    turns,
-    nextCursor: page.more && last ? encodePageCursor('turns', last.first, direction) : null,
-    backwardsCursor: first ? encodePageCursor('turns', first.first, opposite(direction)) : null,
-  };
+  return { turns, ...pageCursors('turns', direction, page.items[0]?.first, page.items.at(-1)?.first, page.more) };
 }
 
 function emptyTurn(turnId: string, itemsView: TurnItemsView): StoredTurn {
@@ -113,11 +136,7 @@ function emptyTurn(turnId: string, itemsView: TurnItemsView): StoredTurn {
 
 export async function listItems(tx: SqlExecutor, tenantId: string, input: ListItemsParams): Promise<ItemPage> {
   const params = parseOrThrow(listItemsParamsSchema, input) as ListItemsParams;
-  const row = await requireThreadRow(tx, tenantId, params.threadId, params.includeArchived ?? false);
-  const segments = await historySegments(tx, tenantId, row);
-  const pageSize = params.pageSize ?? DEFAULT_ITEM_PAGE;
-  const direction = params.sortDirection ?? 'desc';
-  const cursor = params.cursor ? decodePageCursor('items', params.cursor, direction) : null;
+  const { segments, pageSize, direction, cursor } = await openPage(tx, tenantId, 'items', params, DEFAULT_ITEM_PAGE);
   const fetched = await readVirtualRange(tx, tenantId, segments, { after: cursor?.anchor ?? null, direction, limit: pageSize + 1, turnId: params.turnId ?? null });
   const rows = fetched.slice(0, pageSize);
   const items = rows.map((r) => ({
@@ -128,11 +147,5 @@ export async function listItems(tx: SqlExecutor, tenantId: string, input: ListIt
     itemCreatedAtMs: Number.isNaN(Date.parse(r.line.timestamp)) ? null : Date.parse(r.line.timestamp),
     line: r.line,
   }));
-  const first = items[0];
-  const last = items[items.length - 1];
-  return {
-    items,
-    nextCursor: fetched.length > pageSize && last ? encodePageCursor('items', last.seq, direction) : null,
-    backwardsCursor: first ? encodePageCursor('items', first.seq, opposite(direction)) : null,
-  };
+  return { items, ...pageCursors('items', direction, items[0]?.seq, items.at(-1)?.seq, fetched.length > pageSize) };
 }
