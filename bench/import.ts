@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { createScratchDatabase } from './lib/harness.js';
 import { importCodexHome } from '../src/codex/import/index.js';
 import { readRolloutFile } from '../src/codex/rolloutReader.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../src/db/database.js';
@@ -123,21 +123,9 @@ async function main(): Promise<void> {
   let db: Database;
   let dropDb: (() => Promise<void>) | null = null;
   if (url) {
-    const name = `thread_store_bench_${process.pid}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    db = openPostgresDatabase({ url: u.toString(), maxConnections: 4 });
-    dropDb = async () => {
-      const a = new pg.Client({ connectionString: url });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    };
+    const scratch = await createScratchDatabase(`thread_store_bench_${process.pid}`, url, { replace: true });
+    db = openPostgresDatabase({ url: scratch.url, maxConnections: 4 });
+    dropDb = scratch.drop;
   } else {
     db = await openEmbeddedDatabase({});
   }

@@ -18,35 +18,62 @@ export interface BenchDatabase {
   drop(results: BenchResult[], meta?: Record<string, unknown>): Promise<void>;
 }
 
+async function onServer<T>(serverUrl: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+export interface ScratchDatabase {
+  url: string;
+  /** Drops it, closing whatever connections are still open (WITH FORCE). */
+  drop(): Promise<void>;
+}
+
+/**
+ * A new database `name` (a plain identifier we made, never user input) on `serverUrl`'s server;
+ * `replace` drops a leftover of that name first.
+ */
+export async function createScratchDatabase(name: string, serverUrl = DEFAULT_URL, options: { replace?: boolean } = {}): Promise<ScratchDatabase> {
+  await onServer(serverUrl, async (admin) => {
+    if (options.replace) await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  });
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => onServer(serverUrl, async (admin) => void (await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
+  };
+}
+
 /** A database created for this run and dropped at the end; results are written to bench/results. */
 export async function createBenchDatabase(bench: string): Promise<BenchDatabase> {
   const name = `bench_${bench.replace(/[^A-Za-z0-9_]/g, '_')}_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: DEFAULT_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(DEFAULT_URL);
-  url.pathname = `/${name}`;
-  const raw = new pg.Pool({ connectionString: url.toString(), max: 8 });
+  const scratch = await createScratchDatabase(name);
+  const raw = new pg.Pool({ connectionString: scratch.url, max: 8 });
   return {
-    url: url.toString(),
+    url: scratch.url,
     raw,
     async drop(results, meta = {}) {
       const machine = results.length > 0 ? await machineInfo(raw).catch(() => null) : null;
       await raw.end();
       // Results first: nothing that happens while dropping can lose them.
       if (results.length > 0) writeResults(bench, results, { ...(machine ? { machine } : {}), ...meta });
-      const a = new pg.Client({ connectionString: DEFAULT_URL });
-      await a.connect();
       // Give pools that are still closing (a peer library's, say) a moment, so FORCE does not
       // kill connections whose owners have no error handler.
-      for (let i = 0; i < 40; i++) {
-        const { rows } = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
-        if ((rows[0]?.n ?? 0) === 0) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
+      await onServer(DEFAULT_URL, async (a) => {
+        for (let i = 0; i < 40; i++) {
+          const { rows } = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if ((rows[0]?.n ?? 0) === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      });
+      await scratch.drop();
     },
   };
 }

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openPostgresDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
-import { DEFAULT_URL, machineInfo, summarize, writeResults, type BenchResult } from './harness.js';
+import { createScratchDatabase, machineInfo, summarize, writeResults, type BenchResult } from './harness.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -110,16 +110,11 @@ async function generate(pool: pg.Pool): Promise<void> {
 
 async function main(): Promise<void> {
   const name = `scaling_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: DEFAULT_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(DEFAULT_URL);
-  url.pathname = `/${name}`;
-  const db = openPostgresDatabase({ url: url.toString(), maxConnections: 1 });
+  const scratch = await createScratchDatabase(name);
+  const db = openPostgresDatabase({ url: scratch.url, maxConnections: 1 });
   await migrate(db);
   await db.close();
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+  const pool = new pg.Pool({ connectionString: scratch.url, max: 4 });
   const machine = await machineInfo(pool);
   try {
     await generate(pool);
@@ -252,12 +247,8 @@ async function main(): Promise<void> {
     record('retention_drop_partition', { rows: Number(sep[0]!.n), detach_ms: detach.ms, drop_ms: drop.ms });
   } finally {
     await pool.end();
-    if (!keep) {
-      const a = new pg.Client({ connectionString: DEFAULT_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    } else log(`kept database ${name}`);
+    if (!keep) await scratch.drop();
+    else log(`kept database ${name}`);
   }
   writeResults('scaling', results, { command: `node --import tsx bench/lib/scaling-evidence.ts${argv.length > 0 ? ` ${argv.join(' ')}` : ''}`, machine, report });
 }
