@@ -2,26 +2,15 @@
 // read back identical through the PostgreSQL store — never rejected, never altered.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import { describe, expect, it } from 'vitest';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useTestStore } from '../helpers/database.js';
 
-let test: TestDatabase;
-let service: ThreadStoreService;
+const ctx = useTestStore();
 const tenant = randomUUID();
 
-beforeAll(async () => {
-  test = await createTestDatabase();
-  service = await test.openStore();
-});
-afterAll(async () => {
-  await service.close();
-  await test.drop();
-});
-
 async function roundTrip(items: RolloutLine[]): Promise<RolloutLine[]> {
-  const store = service.forTenant(tenant);
+  const store = ctx.service.forTenant(tenant);
   const threadId = randomUUID();
   await store.createThread({ threadId, source: 'cli', originator: 'test', metadata: { cwd: '/w', modelProvider: 'p' } });
   await store.appendItems({ threadId, items });

@@ -3,7 +3,7 @@
 // behind for inspection (THREAD_STORE_KEEP_TEST_DB=1).
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createService, type OpenThreadStoreOptions, type ThreadStoreService } from '../../src/store/openThreadStore.js';
@@ -74,6 +74,30 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await db.close();
     },
   };
+}
+
+/** This file's database and a store on it, opened before the file's tests and closed after them. */
+export interface TestStore {
+  readonly test: TestDatabase;
+  /** The store service, as the application role. */
+  readonly service: ThreadStoreService;
+  /** The owner's connection, for raw assertions (only with `{ owner: true }`). */
+  readonly owner: Database;
+}
+
+/** Registers the file's beforeAll/afterAll; read the fields inside tests (they are set by beforeAll). */
+export function useTestStore(options: { owner?: boolean } = {}): TestStore {
+  const ctx = {} as { test: TestDatabase; service: ThreadStoreService; owner: Database };
+  beforeAll(async () => {
+    ctx.test = await createTestDatabase();
+    ctx.service = await ctx.test.openStore();
+    if (options.owner) ctx.owner = await ctx.test.openOwner();
+  });
+  afterAll(async () => {
+    await ctx.service?.close();
+    await ctx.test?.drop();
+  });
+  return ctx;
 }
 
 /** PGlite is one connection shared by every handle in the file; only drop() really closes it. */

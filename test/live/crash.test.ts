@@ -4,28 +4,16 @@
 // acknowledged item is stored, none twice, and the thread's seqs run 0..n-1 without a gap.
 // Needs a PostgreSQL server (separate processes cannot share the embedded PGlite).
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { newUuidV7 } from '../../src/model/ids.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useTestStore } from '../helpers/database.js';
 import { sleep, startChildWriter, storedItems } from './helpers.js';
 
 const SERVER = inject('serverUrl') !== null;
 const TRIALS = 12;
 const LEASE_MS = 300;
 
-let test: TestDatabase;
-let service: ThreadStoreService;
-
-beforeAll(async () => {
-  test = await createTestDatabase();
-  service = await test.openStore();
-});
-
-afterAll(async () => {
-  await service?.close();
-  await test?.drop();
-});
+const ctx = useTestStore();
 
 describe.skipIf(!SERVER)('SIGKILL of a writer process (server only: child processes need a shared database)', () => {
   it(`${TRIALS} random kills: every acknowledged item is stored exactly once, seq contiguous from 0`, { timeout: 120_000 }, async () => {
@@ -35,7 +23,7 @@ describe.skipIf(!SERVER)('SIGKILL of a writer process (server only: child proces
     let killedBeforeReady = 0;
     for (let trial = 0; trial < TRIALS; trial += 1) {
       const child = startChildWriter({
-        url: test.url!,
+        url: ctx.test.url!,
         tenantId,
         threadId,
         mode: 'append',
@@ -58,7 +46,7 @@ describe.skipIf(!SERVER)('SIGKILL of a writer process (server only: child proces
       expect(child.lines.filter((l) => l.startsWith('fatal'))).toEqual([]);
       acked.push(...child.acked());
     }
-    const store = service.forTenant(tenantId);
+    const store = ctx.service.forTenant(tenantId);
     const items = await storedItems(store, threadId);
     expect(items.map((i) => i.seq)).toEqual(items.map((_, i) => i));
     expect(items[0]!.line.type).toBe('session_meta');

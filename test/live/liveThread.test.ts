@@ -5,38 +5,26 @@
 // `item_completed` UserMessage items); where a statement needs one, the line is built in Codex's
 // documented shape and says so.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidRequestError, ThreadNotFoundError } from '../../src/model/errors.js';
 import { newUuidV7 } from '../../src/model/ids.js';
 import type { CreateThreadParams } from '../../src/model/params.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
 import { LiveThread, LiveThreadInitGuard, initializeLiveThread, splitLineage } from '../../src/live/LiveThread.js';
 import { USER_MESSAGE_BEGIN } from '../../src/live/metadataSync.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useTestStore } from '../helpers/database.js';
 import { createParamsFromMeta, FIXTURE, loadFixture } from '../contract/fixtures.js';
-import { event, payloadType, responseMessage, sampleLine, SpyStore, storedItems, track } from './helpers.js';
+import { event, payloadType, sampleLine, SpyStore, storedItems, track } from './helpers.js';
 
-let test: TestDatabase;
-let service: ThreadStoreService;
-
-beforeAll(async () => {
-  test = await createTestDatabase();
-  service = await test.openStore();
-});
-
-afterAll(async () => {
-  await service?.close();
-  await test?.drop();
-});
+const ctx = useTestStore();
 
 const IF = FIXTURE.interruptFail; // app-interrupt-fail: 7 turns, images, reasoning
 const ifRollout = () => loadFixture(IF);
 
 /** A fresh tenant's store behind a spy. */
 function spied(): SpyStore {
-  return new SpyStore(service.forTenant(randomUUID()));
+  return new SpyStore(ctx.service.forTenant(randomUUID()));
 }
 
 /** CreateThreadParams of the sample thread (same id: every test uses its own tenant). */

@@ -3,25 +3,14 @@
 // from the store's reconstruction, and a rollback that drops the compaction restores the window
 // before it.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compactedLineageFields, renderTokenBudgetForLineage } from '../../src/history/index.js';
 import { isUuidV7, newUuidV7 } from '../../src/model/ids.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import { LiveThread } from '../../src/live/LiveThread.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useTestStore } from '../helpers/database.js';
 
-let test: TestDatabase;
-let service: ThreadStoreService;
-
-beforeAll(async () => {
-  test = await createTestDatabase();
-  service = await test.openStore();
-});
-afterAll(async () => {
-  await service.close();
-  await test.drop();
-});
+const ctx = useTestStore();
 
 const userMsg = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
 const turn = (id: string, text: string): RolloutLine[] => [
@@ -34,7 +23,7 @@ const turn = (id: string, text: string): RolloutLine[] => [
 
 describe('LiveThread window lineage', () => {
   it('starts at the initial window, advances on compaction, survives resume and is restored by rollback', async () => {
-    const store = service.forTenant(randomUUID());
+    const store = ctx.service.forTenant(randomUUID());
     const threadId = newUuidV7();
     const initialWindowId = newUuidV7();
     const metadata = { cwd: '/w', modelProvider: 'p' };
@@ -70,7 +59,7 @@ describe('LiveThread window lineage', () => {
   });
 
   it('mints an initial window id when the caller gives none, and records it in session_meta', async () => {
-    const store = service.forTenant(randomUUID());
+    const store = ctx.service.forTenant(randomUUID());
     const threadId = newUuidV7();
     const live = await LiveThread.create(store, { threadId, source: 'cli', originator: 't', metadata: { cwd: '/w', modelProvider: 'p' } });
     const { windowId } = live.windowLineage;

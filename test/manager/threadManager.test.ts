@@ -4,28 +4,16 @@
 // them; setThreadName trims and rejects empty names; create / resume / fork entry points, with the
 // init guard discarding a thread whose initialization failed.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidRequestError, ThreadNotFoundError } from '../../src/model/errors.js';
 import { newUuidV7 } from '../../src/model/ids.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
 import { ThreadManager } from '../../src/manager/ThreadManager.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useTestStore } from '../helpers/database.js';
 import { createParamsFromMeta, FIXTURE, loadFixture } from '../contract/fixtures.js';
 import { payloadType, SpyStore, storedItems, track } from '../live/helpers.js';
 
-let test: TestDatabase;
-let service: ThreadStoreService;
-
-beforeAll(async () => {
-  test = await createTestDatabase();
-  service = await test.openStore();
-});
-
-afterAll(async () => {
-  await service?.close();
-  await test?.drop();
-});
+const ctx = useTestStore();
 
 const IF = FIXTURE.interruptFail;
 const rollout = () => loadFixture(IF);
@@ -44,7 +32,7 @@ const firstText = (n: number) => {
 };
 
 function setup(clock?: () => number): { spy: SpyStore; manager: ThreadManager } {
-  const spy = new SpyStore(service.forTenant(randomUUID()));
+  const spy = new SpyStore(ctx.service.forTenant(randomUUID()));
   const manager = new ThreadManager(spy.store, clock ? { liveThread: { clock } } : {});
   return { spy, manager };
 }

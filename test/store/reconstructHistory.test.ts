@@ -5,7 +5,7 @@
 // path (fastResume) answers most resumes, with the same result.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   advanceLineage,
   compactedLineageFields,
@@ -14,26 +14,12 @@ import {
   SUMMARY_PREFIX,
 } from '../../src/history/index.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
-import type { Database } from '../../src/db/database.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
 import { fastResume } from '../../src/store/postgres/reconstructHistory.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { useTestStore } from '../helpers/database.js';
 import { V7, assistantMsg, event, item, rollback, turnContext, userMsg } from '../unit/history/builders.js';
 
-let test: TestDatabase;
-let owner: Database;
-let service: ThreadStoreService;
+const ctx = useTestStore({ owner: true });
 const tenant = randomUUID();
-
-beforeAll(async () => {
-  test = await createTestDatabase();
-  owner = await test.openOwner();
-  service = await test.openStore();
-});
-afterAll(async () => {
-  await service.close();
-  await test.drop();
-});
 
 type Action = { kind: 'turn'; mid: boolean } | { kind: 'compact' } | { kind: 'legacy' } | { kind: 'rollback'; n: number };
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
@@ -70,7 +56,7 @@ function generate(actions: Action[]): RolloutLine[] {
 
 /** Stores `lines` as one thread, appended in batches cut at `cuts` (fractions of the length). */
 async function storeThread(lines: RolloutLine[], cuts: number[] = []): Promise<string> {
-  const store = service.forTenant(tenant);
+  const store = ctx.service.forTenant(tenant);
   const threadId = randomUUID();
   await store.createThread({ threadId, source: 'cli', originator: 't', initialWindowId: V7.a, metadata: { cwd: '/w', modelProvider: 'p' } });
   const at = [...new Set(cuts.map((c) => Math.floor(c * lines.length)))].sort((a, b) => a - b);
@@ -100,7 +86,7 @@ function expectedResumePoint(items: readonly RolloutLine[]): { checkpoint: numbe
 }
 
 async function storedResumePoint(threadId: string): Promise<{ checkpoint: number | null; start: number; before: number }> {
-  return owner.withSession(async (s) => {
+  return ctx.owner.withSession(async (s) => {
     const { rows } = await s.query<{ checkpoint: number | null; start: number; before: number }>(
       `SELECT resume_checkpoint_seq AS checkpoint, resume_seq AS start, compactions_before_resume AS before
          FROM thread_store.threads WHERE tenant_id = $1 AND id = $2`,
@@ -113,7 +99,7 @@ async function storedResumePoint(threadId: string): Promise<{ checkpoint: number
 
 describe('reconstructHistory on PostgreSQL', () => {
   it('from the checkpoint path equals reconstruction from the full item list (property)', async () => {
-    const store = service.forTenant(tenant);
+    const store = ctx.service.forTenant(tenant);
     let oneRoundTrip = 0;
     let withCheckpoint = 0;
     await fc.assert(
@@ -131,7 +117,7 @@ describe('reconstructHistory on PostgreSQL', () => {
           expect(itemsRead).toBeLessThanOrEqual(items.length);
           if (checkpointSeq !== null) expect(items[checkpointSeq]!.type).toBe('compacted');
           // The one-statement path, where it answers, answers the same.
-          const fast = await fastResume(service.database, tenant, threadId, false);
+          const fast = await fastResume(ctx.service.database, tenant, threadId, false);
           if (fast) {
             const { itemsRead: _r, checkpointSeq: _s, baseCheckpointIndex: _f, ...fastResult } = fast;
             expect(fastResult).toEqual(full);
@@ -148,10 +134,10 @@ describe('reconstructHistory on PostgreSQL', () => {
   });
 
   it('reads only the tail of a 100k-item thread with a checkpoint 100 lines from the end', async () => {
-    const store = service.forTenant(tenant);
+    const store = ctx.service.forTenant(tenant);
     const threadId = await storeThread([event('task_started', { turn_id: 't0' }), turnContext('t0', 'm'), item(userMsg('hello'))]);
     // 100k filler lines written in SQL (the store's own appends are covered elsewhere).
-    await owner.transaction(
+    await ctx.owner.transaction(
       async (tx) => {
         await tx.query(
           `INSERT INTO thread_store.thread_items (tenant_id, thread_id, seq, type, subtype, turn_id, ts, payload, byte_size)
