@@ -5,34 +5,18 @@
 // (pg_terminate_backend) are survived. After every scenario each thread's seqs are 0..n-1 and each
 // acknowledged item is stored exactly once.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { newUuidV7 } from '../../src/model/ids.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
 import { LiveThread } from '../../src/live/LiveThread.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createParamsFromMeta, FIXTURE, loadFixture } from '../contract/fixtures.js';
-import { openOwnService, responseMessage, sleep, storedItems, track, type OwnService } from './helpers.js';
+import { responseMessage, sleep, storedItems, track, useOwnServices } from './helpers.js';
 
 /** Server-only tests need a PostgreSQL server (embedded PGlite is one in-process connection). */
 const SERVER = inject('serverUrl') !== null;
-let test: TestDatabase;
-const services: OwnService[] = [];
-
-beforeAll(async () => {
-  test = await createTestDatabase();
-});
-
-afterAll(async () => {
-  for (const s of services) await s.service.close().catch(() => {});
-  await test?.drop();
-});
-
-async function own(options: Parameters<typeof openOwnService>[1] = {}): Promise<OwnService> {
-  const s = await openOwnService(test, options);
-  services.push(s);
-  return s;
-}
+const file = useOwnServices();
+const own = file.own;
 
 const META = loadFixture(FIXTURE.interruptFail).meta;
 
@@ -70,9 +54,9 @@ describe('group commit through LiveThread', () => {
     await reached;
     await sleep(30);
     expect(append.settled()).toBe(false);
-    if (test.url) {
+    if (file.test.url) {
       // (embedded mode has one connection, which the held transaction occupies)
-      const owner = await test.openOwner();
+      const owner = await file.test.openOwner();
       const { rows } = await owner.transaction((tx) => tx.query<{ n: number }>('SELECT count(*)::int AS n FROM thread_store.thread_items WHERE thread_id = $1', [thread!.threadId]));
       expect(rows[0]!.n).toBe(1); // only the session_meta written by persist()
     }
@@ -200,7 +184,7 @@ describe('exactly once under faults', () => {
       const { service, applicationName } = await own({ maxConnections: 4 });
       const store = service.forTenant(randomUUID());
       const threads = await openThreads(store, 16);
-      const owner = await test.openOwner();
+      const owner = await file.test.openOwner();
       let stop = false;
       let killed = 0;
       const killer = (async () => {

@@ -5,12 +5,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database, type NamedStatement, type QueryResult, type SqlExecutor, type TransactionOptions } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
 import { createService, type OpenThreadStoreOptions, type ThreadStoreService } from '../../src/store/openThreadStore.js';
-import type { TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { loadFixture } from '../contract/fixtures.js';
 
 // ---- spying store -------------------------------------------------------------------------------
@@ -233,6 +234,34 @@ function sharedEmbedded(test: TestDatabase): Promise<Database> {
     embedded.set(test, db);
   }
   return db;
+}
+
+/** The file's database and the wrapped services its tests open on it (see useOwnServices). */
+export interface OwnServices {
+  readonly test: TestDatabase;
+  /** A new wrapped service on the file's database, closed after the file's tests. */
+  own(options?: OpenThreadStoreOptions): Promise<OwnService>;
+}
+
+/** Registers the file's beforeAll/afterAll: its database, and closing every service `own` opened. */
+export function useOwnServices(): OwnServices {
+  const services: OwnService[] = [];
+  const ctx = {
+    test: undefined as unknown as TestDatabase,
+    async own(options: OpenThreadStoreOptions = {}): Promise<OwnService> {
+      const s = await openOwnService(ctx.test, options);
+      services.push(s);
+      return s;
+    },
+  };
+  beforeAll(async () => {
+    ctx.test = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const s of services) await s.service.close().catch(() => {});
+    await ctx.test?.drop();
+  });
+  return ctx;
 }
 
 export interface OwnService {

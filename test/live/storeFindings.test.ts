@@ -2,31 +2,15 @@
 // src/store/postgres/groupCommitWriter.ts): commit outcomes are asked by transaction id, and
 // backpressure admits appends in arrival order.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/model/errors.js';
 import { newUuidV7 } from '../../src/model/ids.js';
 import type { CreateThreadParams } from '../../src/model/params.js';
 import { LiveThread } from '../../src/live/LiveThread.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { openOwnService, responseMessage, sleep, storedItems, track, type OwnService } from './helpers.js';
+import { responseMessage, sleep, storedItems, track, useOwnServices } from './helpers.js';
 
-let test: TestDatabase;
-const services: OwnService[] = [];
-
-beforeAll(async () => {
-  test = await createTestDatabase();
-});
-
-afterAll(async () => {
-  for (const s of services) await s.service.close().catch(() => {});
-  await test?.drop();
-});
-
-async function own(options: Parameters<typeof openOwnService>[1] = {}): Promise<OwnService> {
-  const s = await openOwnService(test, options);
-  services.push(s);
-  return s;
-}
+const file = useOwnServices();
+const own = file.own;
 
 const create = (threadId: string): CreateThreadParams => ({ threadId, source: 'exec', originator: 'findings', metadata: { cwd: '/w', modelProvider: 'openai' } });
 const item = (tag: string) => responseMessage('assistant', `${tag} ${'z'.repeat(300)}`, tag);
