@@ -60,25 +60,3 @@ export async function superuserQuery<R extends pg.QueryResultRow>(url: string, s
   }
 }
 
-/**
- * WORKAROUND for a bug in src/db/database.ts (reported, not ours to edit): pg-pool removes its
- * 'error' listener from a client while it is checked out, and PostgresDatabase adds none, so a
- * connection that dies between two statements of a transaction (server restart) emits an
- * unhandled 'error' event — an uncaught exception that kills a plain Node process. This adds a
- * listener to every client the pool hands out; the failure still surfaces as a failed query and
- * pg-pool drops the broken client on release. Once database.ts guards its clients itself, this is
- * a no-op apart from counting.
- */
-export function guardCheckedOutClients(db: unknown): { swallowed: () => number } {
-  const pool = (db as { pool?: pg.Pool }).pool;
-  const guarded = new WeakSet<object>();
-  let swallowed = 0;
-  pool?.on('acquire', (client) => {
-    if (guarded.has(client)) return;
-    guarded.add(client);
-    client.on('error', () => {
-      swallowed++;
-    });
-  });
-  return { swallowed: () => swallowed };
-}

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openThreadStore, type ThreadStoreService } from '../../src/store/openThreadStore.js';
 import { startThrowawayPostgres, throwawayPostgresUnavailable, type ThrowawayPostgres } from '../helpers/throwawayPostgres.js';
-import { auditThread, expectSound, guardCheckedOutClients, marked } from './helpers.js';
+import { auditThread, expectSound, marked } from './helpers.js';
 
 const unavailable = throwawayPostgresUnavailable();
 const THREADS = 16;
@@ -14,12 +14,10 @@ const THREADS = 16;
 describe.skipIf(unavailable !== null)(`fault: PostgreSQL restarted under 16 appending threads${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let cluster: ThrowawayPostgres;
   let service: ThreadStoreService;
-  let guard: { swallowed: () => number };
 
   beforeAll(async () => {
     cluster = await startThrowawayPostgres();
     service = await openThreadStore({ url: cluster.url, maxConnections: 6, groupCommit: { retryDeadlineMs: 30_000 } });
-    guard = guardCheckedOutClients(service.database);
   });
 
   afterAll(async () => {
@@ -82,6 +80,6 @@ describe.skipIf(unavailable !== null)(`fault: PostgreSQL restarted under 16 appe
     }
     expect(stored).toBe(totalAcked());
     expect(stored).toBeGreaterThanOrEqual(900);
-    process.stdout.write(`[restart] ${stored} items acknowledged and stored, slowest ack ${slowestAckMs} ms, ${guard.swallowed()} connection errors on checked-out clients (would be uncaught without the guard)\n`);
+    process.stdout.write(`[restart] ${stored} items acknowledged and stored, slowest ack ${slowestAckMs} ms\n`);
   }, 90_000);
 });

@@ -205,18 +205,6 @@ export class FaultyDatabase implements Database {
   }
 }
 
-/**
- * WORKAROUND for a bug in src/db/database.ts (reported, not ours to edit): pg emits 'error' on a
- * client whose connection dies while it is checked out of the pool, and the pool listens only on
- * idle clients — so a killed backend crashes the process with an uncaught exception even though
- * the failing query already reports the error. Listening on every client (as pg's docs require)
- * is the fix; until database.ts does it, the connection-loss test does it here.
- */
-function guardCheckedOutClients(db: Database): void {
-  const pool = (db as unknown as { pool?: { on(event: 'connect', listener: (client: { on(event: 'error', l: () => void): void }) => void): void } }).pool;
-  pool?.on('connect', (client) => client.on('error', () => {}));
-}
-
 function connectionLost(): Error {
   return new Error('Connection terminated unexpectedly');
 }
@@ -280,7 +268,6 @@ export async function openOwnService(test: TestDatabase, options: OpenThreadStor
   let inner: Database;
   if (test.url) {
     inner = openPostgresDatabase({ url: test.url, maxConnections: options.maxConnections ?? 4, applicationName });
-    guardCheckedOutClients(inner);
   } else {
     inner = await sharedEmbedded(test);
   }
