@@ -1,13 +1,18 @@
-// Peer benchmark (issue #9): the same workload through pg-thread-store, @mastra/pg and
-// @langchain/langgraph-checkpoint-postgres, plus raw-SQL baselines, on ONE database in ONE run:
+// Peer benchmark (issues #9, #13): the same workload through pg-thread-store, @mastra/pg and
+// @langchain/langgraph-checkpoint-postgres (the versions of bench/package.json: the current major of
+// each, as a user installs them today), plus raw-SQL baselines, on ONE database in ONE run:
 //   1. append 10,000 × 1 KB messages to one thread, and across 64 threads concurrently (each
 //      thread appends its messages one call after the other, waiting for each — a chat turn that
-//      persists what it produced before going on); 1 message per call, and 100 per call;
+//      persists what it produced before going on); 1 message per call, and 100 per call. The
+//      64-thread rows run twice: every thread in one tenant, and one tenant per thread (a platform
+//      keeps one tenant per customer; Mastra gets the same threads under 64 resourceIds);
 //   2. load the newest 50 messages of a 10,000-message thread;
 //   3. list the 50 most recent threads of one tenant that has 10,000 threads (created interleaved
 //      with 1,000 threads of 9 other tenants, so the tenant filter matters).
 // Every measurement: a warm-up, then repeated runs; median and spread (p90−p10, or max−min below 5
-// runs). Ratios are printed first: >1 means pg-thread-store is faster.
+// runs). Ratios are printed first, ours ÷ Mastra in the first column: >1 means pg-thread-store is
+// faster. The raw-SQL append baseline is the physical floor: the same rows into a bare table (same
+// payload, primary key only), autocommitted, 1 INSERT per message or 1 unnest INSERT per 100.
 //
 // LangGraph stores the whole message list at every step, so a thread of n messages writes O(n²)
 // bytes: its single-thread append is capped (--langgraph-cap, default 1,000 messages) and the time
@@ -18,7 +23,6 @@
 //
 // Usage: npm run bench -- peers [--json] [--quick] [--runs 3] [--threads 1,64] [--langgraph-cap 1000]
 //                                [--langgraph-cap-concurrent 50] [--only append,load,list]
-//                                [--drop-search-index]   (what-if: without pg-thread-store's trigram index)
 // Uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres) and a database
 // created for the run and dropped after it; results go to bench/results/peers.json.
 import { randomUUID } from 'node:crypto';
@@ -40,7 +44,7 @@ import {
 import { benchText } from './lib/text.js';
 import { langGraphAppender, langGraphLister, langGraphReader, LangGraphConversation, openLangGraph } from './lib/peers/langgraph.js';
 import { mastraAppender, mastraLister, mastraReader, openMastra } from './lib/peers/mastra.js';
-import { rawAppender, rawItemsAppender, rawLister, rawReader, setupRawSchema } from './lib/peers/rawSql.js';
+import { rawAppender, rawLister, rawReader, setupRawSchema } from './lib/peers/rawSql.js';
 import { threadStoreAppender, threadStoreLister, threadStoreReader } from './lib/peers/threadStore.js';
 import type { AppendSystem, BenchMessage, ListOrder, ListSystem, ReadSystem } from './lib/peers/types.js';
 
@@ -60,8 +64,6 @@ const LANGGRAPH_CAP = Number(option('--langgraph-cap') ?? (quick ? 200 : 1_000))
 /** Per-thread cap of LangGraph's concurrent runs (64 × 50 = 3,200 steps; each step rewrites its thread's list). */
 const LANGGRAPH_CAP_CONCURRENT = Number(option('--langgraph-cap-concurrent') ?? 50);
 const LAST = 50;
-/** What-if: drop pg-thread-store's trigram index of message text before measuring (results go to peers-no-search-index.json). */
-const DROP_SEARCH_INDEX = argv.includes('--drop-search-index');
 /** Run only some workloads: --only append,load,list. */
 const ONLY = new Set((option('--only') ?? 'append,load,list').split(','));
 const LIST_THREADS = quick ? 1_000 : 10_000;
@@ -95,9 +97,12 @@ interface AppendOutcome {
   threadIds: string[];
 }
 
+/** The tenant of thread `i` of a run. */
+type TenantOf = (i: number) => string;
+
 /** One timed run: `threads` new threads, each appending its share one call after the other. */
-async function appendRun(system: AppendSystem, tenantId: string, threads: number, total: number): Promise<AppendOutcome> {
-  const handles = await Promise.all(Array.from({ length: threads }, () => system.openThread(tenantId)));
+async function appendRun(system: AppendSystem, tenantOf: TenantOf, threads: number, total: number): Promise<AppendOutcome> {
+  const handles = await Promise.all(Array.from({ length: threads }, (_, i) => system.openThread(tenantOf(i))));
   const work = split(total, threads, system.maxThreadLength).map((n) => messages(n));
   (globalThis as { gc?: () => void }).gc?.();
   const t0 = performance.now();
@@ -118,13 +123,13 @@ interface AppendMeasurement {
   lastThreadIds: string[];
 }
 
-async function measureAppend(system: AppendSystem, tenantId: string, threads: number): Promise<AppendMeasurement> {
+async function measureAppend(system: AppendSystem, tenantOf: TenantOf, threads: number): Promise<AppendMeasurement> {
   const full = Math.min(MESSAGES, threads * (system.maxThreadLength ?? MESSAGES));
-  await appendRun(system, tenantId, threads, Math.max(threads * system.batch, Math.floor(full / 10)));
+  await appendRun(system, tenantOf, threads, Math.max(threads * system.batch, Math.floor(full / 10)));
   const rates: number[] = [];
   let last: AppendOutcome | null = null;
   for (let r = 0; r < RUNS; r++) {
-    last = await appendRun(system, tenantId, threads, MESSAGES);
+    last = await appendRun(system, tenantOf, threads, MESSAGES);
     rates.push(last.messages / (last.ms / 1000));
   }
   return { throughput: summarize(rates), messagesPerRun: last!.messages, lastThreadIds: last!.threadIds };
@@ -159,9 +164,8 @@ async function inBatches(count: number, concurrency: number, fn: (i: number) => 
 async function main(): Promise<void> {
   const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
   const started = performance.now();
-  const bench = await createBenchDatabase(DROP_SEARCH_INDEX ? 'peers-no-search-index' : 'peers');
+  const bench = await createBenchDatabase('peers');
   const service = await openThreadStore({ url: bench.url, role: null, maxConnections: POOL });
-  if (DROP_SEARCH_INDEX) await bench.raw.query('DROP INDEX thread_store.thread_items_search_trgm_idx');
   const mastra = await openMastra(bench.url, POOL);
   const langgraph = await openLangGraph(bench.url, POOL);
   await setupRawSchema(bench.raw);
@@ -183,15 +187,17 @@ async function main(): Promise<void> {
       langGraphAppender(langgraph, LANGGRAPH_CAP, conversations),
       rawAppender(bench.raw, 1),
       rawAppender(bench.raw, 100),
-      rawItemsAppender(bench.raw, 100),
     ];
     const tenThousand: Record<string, string> = {};
-    for (const threads of ONLY.has('append') ? THREADS : []) {
+    const perThreadTenants = Array.from({ length: Math.max(...THREADS) }, () => randomUUID());
+    const shapes = THREADS.flatMap((threads) => (threads === 1 ? [{ threads, tenants: 1 }] : [{ threads, tenants: 1 }, { threads, tenants: threads }]));
+    for (const { threads, tenants } of ONLY.has('append') ? shapes : []) {
+      const tenantOf: TenantOf = tenants === 1 ? () => tenant : (i) => perThreadTenants[i]!;
       for (const base of appenders) {
         const system = base.key === 'langgraph' && threads > 1 ? { ...base, maxThreadLength: LANGGRAPH_CAP_CONCURRENT } : base;
         const t0 = performance.now();
         conversations.length = 0;
-        const m = await measureAppend(system, tenant, threads);
+        const m = await measureAppend(system, tenantOf, threads);
         const capped = system.maxThreadLength !== undefined && m.messagesPerRun < MESSAGES;
         const row: BenchResult = {
           bench: 'peers',
@@ -199,6 +205,7 @@ async function main(): Promise<void> {
           system: system.key,
           label: system.label,
           threads,
+          tenants,
           batch: system.batch,
           messages: m.messagesPerRun,
           runs: RUNS,
@@ -215,8 +222,8 @@ async function main(): Promise<void> {
           row.step_ms_last = steps.slice(-10).reduce((s, x) => s + x, 0) / Math.min(10, steps.length);
         }
         if (threads === 1 && system.batch === 1 && m.messagesPerRun === MESSAGES) tenThousand[system.key] = m.lastThreadIds[0]!;
-        push(row, ['system', 'threads', 'batch', 'messages', 'msgs_per_s', 'spread_msgs_per_s']);
-        log(`append  ${system.key.padEnd(20)} threads=${String(threads).padStart(2)}  ${formatNumber(m.throughput.median).padStart(8)} msg/s  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+        push(row, ['system', 'threads', 'tenants', 'batch', 'messages', 'msgs_per_s', 'spread_msgs_per_s']);
+        log(`append  ${system.key.padEnd(20)} threads=${String(threads).padStart(2)} tenants=${String(tenants).padStart(2)}  ${formatNumber(m.throughput.median).padStart(8)} msg/s  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
       }
     }
 
@@ -224,8 +231,8 @@ async function main(): Promise<void> {
     if (ONLY.has('load')) {
       const lgThread = new LangGraphConversation(langgraph.saver, randomUUID());
       await lgThread.step(messages(MESSAGES)); // the latest checkpoint of a thread that grew to 10,000 messages
-      const storeThread = tenThousand.store ?? (await appendRun(threadStoreAppender(service, 100), tenant, 1, MESSAGES)).threadIds[0]!;
-      const mastraThread = tenThousand.mastra ?? (await appendRun(mastraAppender(mastra, 100), tenant, 1, MESSAGES)).threadIds[0]!;
+      const storeThread = tenThousand.store ?? (await appendRun(threadStoreAppender(service, 100), () => tenant, 1, MESSAGES)).threadIds[0]!;
+      const mastraThread = tenThousand.mastra ?? (await appendRun(mastraAppender(mastra, 100), () => tenant, 1, MESSAGES)).threadIds[0]!;
       await bench.raw.query('ANALYZE'); // as autovacuum would have by now: fresh statistics for every system's tables
       const readers: [ReadSystem, string][] = [
         [threadStoreReader(service, tenant), storeThread],
@@ -294,7 +301,6 @@ async function main(): Promise<void> {
   await bench.drop(results, {
     load_average_1m_at_start: loadAtStart,
     versions: packageVersions(['@mastra/pg', '@mastra/core', '@langchain/langgraph-checkpoint-postgres', '@langchain/langgraph-checkpoint', '@langchain/core', 'pg']),
-    search_index: DROP_SEARCH_INDEX ? 'dropped (what-if)' : 'present',
     parameters: { messages: MESSAGES, message_chars: MESSAGE_CHARS, threads: THREADS, runs: RUNS, langgraph_cap: LANGGRAPH_CAP, langgraph_cap_concurrent: LANGGRAPH_CAP_CONCURRENT, list_tenant_threads: LIST_THREADS, noise_threads: NOISE_THREADS, noise_tenants: NOISE_TENANTS, pool: POOL },
     wall_s: (performance.now() - started) / 1000,
   });
@@ -309,7 +315,7 @@ function addRatios(results: BenchResult[]): void {
   for (const r of results as Row[]) {
     if (r.workload === 'append' && r.system === 'store') {
       for (const o of results as Row[]) {
-        if (o.workload !== 'append' || o.threads !== r.threads || o === r) continue;
+        if (o.workload !== 'append' || o.threads !== r.threads || o.tenants !== r.tenants || o === r) continue;
         const rate = (o.capped_at !== null && typeof o.extrapolated_msgs_per_s === 'number' ? o.extrapolated_msgs_per_s : o.msgs_per_s) as number;
         r[`vs_${o.system}`] = (r.msgs_per_s as number) / rate;
       }
@@ -329,19 +335,21 @@ function report(results: BenchResult[]): string {
   let out = `\npeers — pg-thread-store against @mastra/pg and LangGraph's PostgresSaver, same database, same run\n`;
   out += `ratios first: how many times faster pg-thread-store is (>1) or slower (<1)\n\n`;
   const ratioRows: string[][] = [];
-  const rate = (system: string, threads: number) => find(results, (r) => r.workload === 'append' && r.system === system && r.threads === threads);
+  const rate = (system: string, threads: number, tenants: number) =>
+    find(results, (r) => r.workload === 'append' && r.system === system && r.threads === threads && r.tenants === tenants);
+  const shapes = THREADS.flatMap((threads) => (threads === 1 ? [{ threads, tenants: 1 }] : [{ threads, tenants: 1 }, { threads, tenants: threads }]));
   for (const batch of [1, 100]) {
-    for (const threads of THREADS) {
-      const s = rate(batch === 1 ? 'store' : 'store-batch100', threads);
+    for (const { threads, tenants } of shapes) {
+      const s = rate(batch === 1 ? 'store' : 'store-batch100', threads, tenants);
       if (!s) continue;
       const ratio = (other: string) => {
-        const o = rate(other, threads);
+        const o = rate(other, threads, tenants);
         if (!o) return '';
         const theirs = (o.capped_at !== null && typeof o.extrapolated_msgs_per_s === 'number' ? o.extrapolated_msgs_per_s : o.msgs_per_s) as number;
         return formatRatio((s.msgs_per_s as number) / theirs);
       };
       ratioRows.push([
-        `append, ${threads} thread${threads === 1 ? '' : 's'}, ${batch === 1 ? '1 msg' : '100 msgs'}/call`,
+        `append, ${threads} thread${threads === 1 ? '' : 's'}${threads > 1 ? (tenants === 1 ? ', 1 tenant' : `, ${tenants} tenants`) : ''}, ${batch === 1 ? '1 msg' : '100 msgs'}/call`,
         ratio(batch === 1 ? 'mastra' : 'mastra-batch100'),
         batch === 1 ? ratio('langgraph') : '',
         ratio(batch === 1 ? 'raw' : 'raw-batch100'),
@@ -354,14 +362,14 @@ function report(results: BenchResult[]): string {
     const l = find(results, (r) => r.workload === 'list_recent_50' && r.system === 'store' && r.order === order);
     if (l) ratioRows.push([`list ${PAGE} newest by ${order}_at of ${formatNumber(LIST_THREADS)}`, formatRatio(l.vs_mastra as number), order === 'updated' ? formatRatio(l.vs_langgraph as number) : '', formatRatio(l.vs_raw as number)]);
   }
-  out += renderTable(['pg-thread-store vs', 'Mastra', 'LangGraph', 'raw SQL'], ratioRows);
-  out += `\n(same call pattern for every system; append "raw SQL" = a bare table with 1 autocommitted INSERT per message or 1 unnest INSERT per 100; LangGraph's append ratio uses its rate extrapolated to a ${formatNumber(MESSAGES)}-message thread; <1 vs raw SQL = the library's overhead)\n\n`;
+  out += renderTable(['pg-thread-store ÷', 'Mastra', 'LangGraph', 'raw SQL'], ratioRows);
+  out += `\n(same call pattern for every system; append "raw SQL" = a bare table (same payload, primary key only) with 1 autocommitted INSERT per message or 1 unnest INSERT per 100; LangGraph's append ratio uses its rate extrapolated to a ${formatNumber(MESSAGES)}-message thread; <1 vs raw SQL = the library's overhead)\n\n`;
 
   const detail: string[][] = [];
   for (const r of rows) {
     if (r.workload === 'append') {
       const note = r.capped_at !== null ? ` (capped at ${r.capped_at}/thread${typeof r.extrapolated_msgs_per_s === 'number' ? `; ${formatNumber(r.extrapolated_msgs_per_s)} msg/s extrapolated to ${formatNumber(MESSAGES)}` : ''})` : '';
-      detail.push([`append ${r.threads}×`, String(r.system), `${formatNumber(r.msgs_per_s as number)} msg/s`, `±${formatNumber(r.spread_msgs_per_s as number)}`, `${r.messages} msgs/run, ${r.batch}/call${note}`]);
+      detail.push([`append ${r.threads}× / ${r.tenants}t`, String(r.system), `${formatNumber(r.msgs_per_s as number)} msg/s`, `±${formatNumber(r.spread_msgs_per_s as number)}`, `${r.messages} msgs/run, ${r.batch}/call${note}`]);
     } else if (r.workload === 'load_last_50') {
       detail.push(['load last 50', String(r.system), `${(r.ms as number).toFixed(2)} ms`, `±${(r.spread_ms as number).toFixed(2)}`, `thread of ${r.thread_messages}`]);
     } else {

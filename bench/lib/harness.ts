@@ -181,11 +181,16 @@ export async function machineInfo(pool?: pg.Pool): Promise<MachineInfo> {
 export function packageVersions(packages: string[]): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const name of packages) {
-    try {
-      const json = JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version?: string };
-      out[name] = json.version ?? null;
-    } catch {
-      out[name] = null;
+    out[name] = null;
+    // The peers live in bench/node_modules (bench/package.json), the package's own deps in the root.
+    for (const dir of ['../node_modules/', '../../node_modules/']) {
+      try {
+        const json = JSON.parse(readFileSync(new URL(`${dir}${name}/package.json`, import.meta.url), 'utf8')) as { version?: string };
+        out[name] = json.version ?? null;
+        break;
+      } catch {
+        // not installed there
+      }
     }
   }
   return out;

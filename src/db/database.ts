@@ -1,12 +1,24 @@
 // Owns connections: a `Database` is either a pg Pool on a PostgreSQL server or an embedded PGlite
 // in a local data directory. Everything above talks to `SqlExecutor`, so the same SQL runs on both.
-// Also owns the tenant transaction (set_config of thread_store.tenant_id, transaction-local) and
-// the mapping of driver errors to our typed errors (without bound parameters: they hold user text).
+// Also owns how a tenant scope reaches the server — one-round-trip pipelines (src/db/tenantPipeline.ts)
+// and interactive tenant transactions opened by the same prologue — and the mapping of driver errors
+// to our typed errors (without bound parameters: they hold user text).
 import pg from 'pg';
-import { tenantScopedQuery, type NamedStatement } from './tenantScopedQuery.js';
+import {
+  assertPipelineSupport,
+  preparedStatement,
+  beginTenantTransaction,
+  runTenantPipeline,
+  SET_TENANT_SCOPE,
+  tenantScopeValue,
+  type NamedStatement,
+  type PipelineStep,
+  type TenantScope,
+} from './tenantPipeline.js';
 import { ConflictError, InternalError, InvalidRequestError, ResourceExhaustedError, ThreadStoreError } from '../model/errors.js';
 
-export type { NamedStatement } from './tenantScopedQuery.js';
+export type { NamedStatement, PipelineStep, TenantScope } from './tenantPipeline.js';
+export { preparedStatement };
 
 export interface QueryResult<R> {
   rows: R[];
@@ -30,9 +42,13 @@ export interface Database {
   readonly location: string;
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
-   * One statement on one tenant's rows, with RLS exactly as in a tenant transaction: one round trip
-   * on a server (src/db/tenantScopedQuery.ts), a tenant transaction when embedded. For hot reads.
+   * Statements that run within `scope` and commit together, with RLS exactly as in a tenant
+   * transaction: ONE round trip on a server (src/db/tenantPipeline.ts), a tenant transaction when
+   * embedded. Returns one result per step. For hot paths whose statements do not depend on one
+   * another's answers (reads, the group-commit batch).
    */
+  pipeline(scope: TenantScope, steps: readonly PipelineStep[], operation: string): Promise<QueryResult<Record<string, unknown>>[]>;
+  /** One statement on one tenant's rows in one round trip: `pipeline` with a single step. */
   tenantQuery<R>(tenantId: string, statement: NamedStatement, params: readonly unknown[], operation: string): Promise<QueryResult<R>>;
   /** A dedicated session (not in a transaction), for migrations and advisory locks. */
   withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T>;
@@ -67,20 +83,22 @@ export function mapDbError(error: unknown, operation: string): ThreadStoreError 
   const text = `${operation}: ${code ? `${code} ` : ''}${message}`;
   if (code === '23505' || code === '40001' || code === '40P01') return new ConflictError(text, { cause: error });
   if (code?.startsWith('22') || code === '23514' || code === '23502') return new InvalidRequestError(text, { cause: error });
-  if (code?.startsWith('53') || code === '54000' || code === '54001') return new ResourceExhaustedError(text, { cause: error });
+  if (code?.startsWith('53') || code === '54000' || code === '54001') {
+    // thread_store.enforce_quotas names the quota in DETAIL (tenant.maxThreads / tenant.maxItemBytes).
+    const detail = (error as { detail?: unknown }).detail;
+    const path = typeof detail === 'string' && /^tenant\.\w+$/.test(detail) ? detail : undefined;
+    return new ResourceExhaustedError(text, { cause: error, ...(path ? { path } : {}) });
+  }
   return new InternalError(text, { cause: error });
 }
 
 async function runTransaction<T>(
   exec: SqlExecutor,
+  begin: () => Promise<void>,
   fn: (tx: SqlExecutor) => Promise<T>,
-  options: TransactionOptions,
 ): Promise<T> {
-  await exec.query('BEGIN');
+  await begin();
   try {
-    if (options.tenantId !== undefined) {
-      await exec.query(`SELECT set_config('thread_store.tenant_id', $1, true)`, [options.tenantId]);
-    }
     const result = await fn(exec);
     await exec.query('COMMIT');
     return result;
@@ -148,7 +166,7 @@ class PostgresDatabase implements Database {
     const client = await this.connect(options.operation);
     let broken = false;
     try {
-      return await runTransaction(client as unknown as SqlExecutor, fn, options);
+      return await runTransaction(client as unknown as SqlExecutor, () => beginTenantTransaction(client, options.tenantId), fn);
     } catch (error) {
       broken = isRetryableDbError(error);
       throw mapDbError(error, options.operation ?? 'transaction');
@@ -157,18 +175,22 @@ class PostgresDatabase implements Database {
     }
   }
 
-  async tenantQuery<R>(tenantId: string, statement: NamedStatement, params: readonly unknown[], operation: string): Promise<QueryResult<R>> {
+  async pipeline(scope: TenantScope, steps: readonly PipelineStep[], operation: string): Promise<QueryResult<Record<string, unknown>>[]> {
     const client = await this.connect(operation);
     let broken = false;
     try {
-      const result = await tenantScopedQuery<R & pg.QueryResultRow>(client, tenantId, statement, params);
-      return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
+      return await runTenantPipeline(client, scope, steps);
     } catch (error) {
       broken = isRetryableDbError(error);
       throw mapDbError(error, operation);
     } finally {
       client.release(broken);
     }
+  }
+
+  async tenantQuery<R>(tenantId: string, statement: NamedStatement, params: readonly unknown[], operation: string): Promise<QueryResult<R>> {
+    const [result] = await this.pipeline(tenantId, [{ statement, params }], operation);
+    return result as unknown as QueryResult<R>;
   }
 
   async withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T> {
@@ -180,12 +202,26 @@ class PostgresDatabase implements Database {
     }
   }
 
+  /** Settles once the first connection proved that this pg runs tenant pipelines. */
+  private pipelineChecked: Promise<void> | null = null;
+
   private async connect(operation = 'connect'): Promise<pg.PoolClient> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (error) {
       throw mapDbError(error, operation);
+    }
+    if (!this.pipelineChecked) {
+      this.pipelineChecked = assertPipelineSupport(client).catch((error: unknown) => {
+        throw new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
+      });
+    }
+    try {
+      await this.pipelineChecked;
+    } catch (error) {
+      client.release();
+      throw error;
     }
     if (this.role !== undefined && this.clientRoles.get(client) !== this.role) {
       try {
@@ -256,17 +292,42 @@ class EmbeddedDatabase implements Database {
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.serialize(async () => {
+      const exec = this.executor();
+      const begin = async () => {
+        await exec.query('BEGIN');
+        if (options.tenantId !== undefined) await exec.query(SET_TENANT_SCOPE.text, [tenantScopeValue(options.tenantId)]);
+      };
       try {
-        return await runTransaction(this.executor(), fn, options);
+        return await runTransaction(exec, begin, fn);
       } catch (error) {
         throw mapDbError(error, options.operation ?? 'transaction');
       }
     });
   }
 
-  tenantQuery<R>(tenantId: string, statement: NamedStatement, params: readonly unknown[], operation: string): Promise<QueryResult<R>> {
-    // In-process: the transaction's extra statements cost no network round trips.
-    return this.transaction((tx) => tx.query<R>(statement.text, params), { tenantId, operation });
+  pipeline(scope: TenantScope, steps: readonly PipelineStep[], operation: string): Promise<QueryResult<Record<string, unknown>>[]> {
+    // In-process: a transaction's extra statements cost no network round trips.
+    return this.serialize(async () => {
+      const exec = this.executor();
+      const begin = async () => {
+        await exec.query('BEGIN');
+        await exec.query(SET_TENANT_SCOPE.text, [tenantScopeValue(scope)]);
+      };
+      try {
+        return await runTransaction(exec, begin, async (tx) => {
+          const results: QueryResult<Record<string, unknown>>[] = [];
+          for (const step of steps) results.push(await tx.query(step.statement.text, step.params));
+          return results;
+        });
+      } catch (error) {
+        throw mapDbError(error, operation);
+      }
+    });
+  }
+
+  async tenantQuery<R>(tenantId: string, statement: NamedStatement, params: readonly unknown[], operation: string): Promise<QueryResult<R>> {
+    const [result] = await this.pipeline(tenantId, [{ statement, params }], operation);
+    return result as unknown as QueryResult<R>;
   }
 
   withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T> {

@@ -1,16 +1,16 @@
 // Owns opening a store: a PostgreSQL server when a URL is given (or DATABASE_URL is set), else the
 // embedded PGlite in a local data directory; migrations; the shared runtime; tenant views.
 import { hostname } from 'node:os';
-import { ConflictError } from '../model/errors.js';
 import { tenantIdSchema, newUuidV7 } from '../model/ids.js';
 import { parseOrThrow } from '../model/validate.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db/database.js';
 import { ensureSchemaReady } from '../tenancy/roles.js';
 import type { ThreadStore } from './ThreadStore.js';
 import { DEFAULT_ITEM_LIMITS, type ItemLimits } from './shared/preparedItem.js';
-import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitWriter, type GroupCommitOptions } from './postgres/groupCommitWriter.js';
-import { heartbeatClaims, type LiveWriterState } from './postgres/liveWriter.js';
+import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitWriter, type GroupCommitOptions, type WriterStats } from './postgres/groupCommitWriter.js';
+import { beatProcess, forgetProcess } from './postgres/liveWriter.js';
 import { PostgresThreadStore } from './postgres/PostgresThreadStore.js';
+import { DEFAULT_SEARCH_INDEXER_OPTIONS, SearchIndexer, type SearchIndexerOptions } from './postgres/searchIndex.js';
 import type { StoreRuntime } from './postgres/StoreRuntime.js';
 
 export const DEFAULT_DATA_DIR = './.thread-store';
@@ -34,7 +34,14 @@ export interface OpenThreadStoreOptions {
   maxConnections?: number;
   statementTimeoutMs?: number;
   groupCommit?: Partial<GroupCommitOptions>;
+  /** Content search: how soon committed text is folded into indexed documents (it is searchable at once either way). */
+  search?: Partial<SearchIndexerOptions>;
   limits?: Partial<ItemLimits>;
+  /**
+   * A live thread's claim may be taken over by another process once its owner process has not
+   * beaten for this long (default 30 s). Each process beats once per leaseMs/3, whatever the
+   * number of live threads and tenants it holds.
+   */
   leaseMs?: number;
   now?: () => string;
 }
@@ -42,6 +49,14 @@ export interface OpenThreadStoreOptions {
 export interface ThreadStoreService {
   readonly database: Database;
   forTenant(tenantId: string): ThreadStore;
+  /**
+   * Fold the text this process committed into the search index now. Never needed for correct
+   * answers (searchThreads reads unfolded lines directly); useful before a bulk search, or to
+   * measure the index's cost.
+   */
+  flushSearchIndex(): Promise<void>;
+  /** What this process's group-commit writer did so far: batches committed, items in them, retries. */
+  writerStats(): WriterStats;
   /** Waits for queued appends, releases live claims and closes the connections. */
   close(): Promise<void>;
 }
@@ -90,62 +105,74 @@ export async function openThreadStore(options: OpenThreadStoreOptions = {}): Pro
 
 export function createService(db: Database, options: OpenThreadStoreOptions = {}): ThreadStoreService {
   const leaseMs = options.leaseMs ?? 30_000;
+  const ownerId = `${hostname()}:${process.pid}:${newUuidV7()}`;
+  const writer = new GroupCommitWriter(db, { ...DEFAULT_GROUP_COMMIT_OPTIONS, ...options.groupCommit });
+  const search = new SearchIndexer(db, { ...DEFAULT_SEARCH_INDEXER_OPTIONS, ...options.search });
+  writer.onCommit = (threads) => {
+    for (const t of threads) search.markDirty(t.state.tenantId, t.state.threadId);
+  };
+  // The process row is written before the first claim and then kept fresh by one statement per
+  // beat, whatever the number of live threads or tenants (claims are alive while it is).
+  let registered: Promise<void> | null = null;
+  let beats = 0;
+  const beat = () => db.transaction((tx) => beatProcess(tx, ownerId, ++beats % 360 === 0), { operation: 'heartbeat' });
   const runtime: StoreRuntime = {
     db,
-    writer: new GroupCommitWriter(db, { ...DEFAULT_GROUP_COMMIT_OPTIONS, ...options.groupCommit }),
+    writer,
+    search,
     live: new Map(),
-    ownerId: `${hostname()}:${process.pid}:${newUuidV7()}`,
+    ownerId,
     leaseMs,
     limits: { ...DEFAULT_ITEM_LIMITS, ...options.limits },
     now: options.now ?? (() => new Date().toISOString()),
+    registerProcess() {
+      registered ??= beat().catch((error: unknown) => {
+        registered = null;
+        throw error;
+      });
+      return registered;
+    },
   };
-  const heartbeat = setInterval(() => void refreshClaims(runtime), Math.max(50, Math.floor(leaseMs / 3)));
+  const heartbeat = setInterval(() => {
+    // The database may be unreachable right now; the next beat tries again.
+    if (registered) void beat().catch(() => {});
+  }, Math.max(50, Math.floor(leaseMs / 3)));
   heartbeat.unref();
   return {
     database: db,
     forTenant(tenantId: string): ThreadStore {
       return new PostgresThreadStore(parseOrThrow(tenantIdSchema, tenantId, 'tenantId'), runtime);
     },
+    flushSearchIndex: () => search.flush(),
+    writerStats: () => ({ ...writer.stats }),
     async close(): Promise<void> {
       clearInterval(heartbeat);
       await runtime.writer.close();
-      const byTenant = groupByTenant([...runtime.live.values()].filter((s) => !s.closed));
-      for (const [tenantId, states] of byTenant) {
+      await search.flush().catch(() => {});
+      await search.close();
+      const held = [...runtime.live.values()].filter((s) => !s.closed);
+      if (held.length > 0) {
+        // One statement for every tenant's claims: the scope names them all.
         await db
-          .transaction(
-            (tx) => tx.query('DELETE FROM thread_store.thread_writers WHERE tenant_id = $1 AND thread_id = ANY($2::uuid[]) AND owner = $3', [tenantId, states.map((s) => s.threadId), runtime.ownerId]),
-            { tenantId, operation: 'close' },
+          .pipeline(
+            [...new Set(held.map((s) => s.tenantId))].sort(),
+            [
+              {
+                statement: {
+                  text: `DELETE FROM thread_store.thread_writers w USING unnest($1::uuid[], $2::uuid[]) AS c(tenant_id, thread_id)
+                          WHERE w.tenant_id = c.tenant_id AND w.thread_id = c.thread_id AND w.owner = $3`,
+                },
+                params: [held.map((s) => s.tenantId), held.map((s) => s.threadId), ownerId],
+              },
+            ],
+            'close',
           )
           .catch(() => {});
-        for (const s of states) s.closed = true;
       }
+      for (const s of held) s.closed = true;
       runtime.live.clear();
+      if (registered) await db.transaction((tx) => forgetProcess(tx, ownerId), { operation: 'close' }).catch(() => {});
       await db.close();
     },
   };
-}
-
-function groupByTenant(states: LiveWriterState[]): Map<string, LiveWriterState[]> {
-  const out = new Map<string, LiveWriterState[]>();
-  for (const s of states) out.set(s.tenantId, [...(out.get(s.tenantId) ?? []), s]);
-  return out;
-}
-
-/** Keep this process's claims alive; a claim found taken over fences its writer off. */
-async function refreshClaims(runtime: StoreRuntime): Promise<void> {
-  const byTenant = groupByTenant([...runtime.live.values()].filter((s) => !s.closed));
-  for (const [tenantId, states] of byTenant) {
-    try {
-      const lost = await runtime.db.transaction((tx) => heartbeatClaims(tx, tenantId, states), { tenantId, operation: 'heartbeat' });
-      for (const id of lost) {
-        const state = states.find((s) => s.threadId === id);
-        if (state && !state.closed) {
-          state.closed = true;
-          state.fencedBy = new ConflictError(`thread ${id} was taken over by another writer`);
-        }
-      }
-    } catch {
-      // The database is unreachable right now; the next beat tries again.
-    }
-  }
 }

@@ -2,11 +2,11 @@
 // max_item_bytes (total UTF-8 JSON bytes of the tenant's stored items, as counted in
 // threads.byte_size). Checked inside the transaction that would exceed them — the group-commit
 // batch that materializes threads and inserts items, createThread (fail fast), forkThread — so a
-// refused write leaves nothing behind. Tenants without a tenants row or without quotas pay one
-// primary-key lookup per batch; quota'd tenants also take the row lock of their tenants row, so two
-// processes cannot both see room for the last thread (the check is serialized per tenant).
-import { ResourceExhaustedError } from '../model/errors.js';
-import type { SqlExecutor } from '../db/database.js';
+// refused write leaves nothing behind. The check itself is thread_store.enforce_quotas (0009), one
+// statement for every tenant of a batch: tenants without quotas cost a probe of a partial index of
+// quota'd tenants; a quota'd tenant's row is locked, so two processes cannot both see room for the
+// last thread (the check is serialized per tenant).
+import type { NamedStatement, SqlExecutor } from '../db/database.js';
 
 export interface QuotaDemand {
   /** Threads the transaction adds. */
@@ -47,6 +47,17 @@ export async function readUsage(tx: SqlExecutor, tenantId: string): Promise<Tena
 }
 
 /**
+ * The quota check of thread_store.enforce_quotas (drizzle/0009_*.sql), for any number of tenants:
+ * $1 tenant ids, $2 threads and $3 item bytes each adds (pairwise; summed per tenant), $4 whether the
+ * rows are already written. Fails with SQLSTATE 53400 (ResourceExhausted, DETAIL = the quota's path)
+ * when a tenant would go past a quota; tenants without quotas cost one probe of a partial index.
+ */
+export const QUOTA_CHECK: NamedStatement = {
+  name: 'thread_store_quota_check_v1',
+  text: 'SELECT thread_store.enforce_quotas($1::uuid[], $2::bigint[], $3::bigint[], $4::boolean) AS ok',
+};
+
+/**
  * Throw ResourceExhausted when adding `demand` would take the tenant past a quota. Must run in the
  * tenant's transaction (RLS), before the rows are written; the caller's transaction then rolls
  * back, so a refused append or create stores nothing. With `alreadyWritten` the rows are in
@@ -54,27 +65,5 @@ export async function readUsage(tx: SqlExecutor, tenantId: string): Promise<Tena
  */
 export async function enforceTenantQuota(tx: SqlExecutor, tenantId: string, demand: QuotaDemand, options: { alreadyWritten?: boolean } = {}): Promise<void> {
   if (demand.threads <= 0 && demand.bytes <= 0) return;
-  const unlocked = await readQuota(tx, tenantId);
-  const relevant = (demand.threads > 0 && unlocked.maxThreads !== null) || (demand.bytes > 0 && unlocked.maxItemBytes !== null);
-  if (!relevant) return;
-  // Re-read under the row lock: the lock serializes quota checks of this tenant across processes.
-  const quota = await readQuota(tx, tenantId, true);
-  const usage = await readUsage(tx, tenantId);
-  // After the write (forkThread inserts before it can be checked), usage already holds the demand.
-  if (options.alreadyWritten) {
-    usage.threads -= demand.threads;
-    usage.itemBytes -= demand.bytes;
-  }
-  if (demand.threads > 0 && quota.maxThreads !== null && usage.threads + demand.threads > quota.maxThreads) {
-    throw new ResourceExhaustedError(
-      `tenant ${tenantId} has ${usage.threads} of its ${quota.maxThreads} allowed threads; ${demand.threads} more would exceed the quota`,
-      { path: 'tenant.maxThreads' },
-    );
-  }
-  if (demand.bytes > 0 && quota.maxItemBytes !== null && usage.itemBytes + demand.bytes > quota.maxItemBytes) {
-    throw new ResourceExhaustedError(
-      `tenant ${tenantId} stores ${usage.itemBytes} of its ${quota.maxItemBytes} allowed item bytes; ${demand.bytes} more would exceed the quota`,
-      { path: 'tenant.maxItemBytes' },
-    );
-  }
+  await tx.query(QUOTA_CHECK.text, [[tenantId], [demand.threads], [demand.bytes], options.alreadyWritten ?? false]);
 }

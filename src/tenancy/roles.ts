@@ -13,6 +13,7 @@ import pg from 'pg';
 import { InternalError, ThreadStoreError } from '../model/errors.js';
 import { loadMigrations, migrate, schemaStatus, type MigrationResult } from '../db/migrate.js';
 import type { Database, SqlExecutor } from '../db/database.js';
+import { TABLES_WITHOUT_TENANT_DATA } from '../db/schema/threads.js';
 
 export const APP_ROLE = 'thread_store_app';
 export const DEFAULT_OWNER_ROLE = 'thread_store_owner';
@@ -188,15 +189,18 @@ async function readSecurityReport(s: SqlExecutor, appRole: string): Promise<Secu
       )
     ).rows[0]?.ok === true;
   // The tenant policy must cover every command (polcmd '*') and compare with the transaction's
-  // tenant both when reading (USING) and when writing (WITH CHECK).
-  const tables = await s.query<{ name: string; forced: boolean; policy: boolean }>(
+  // tenant scope both when reading (USING) and when writing (WITH CHECK). The tables that hold no
+  // tenant data (TABLES_WITHOUT_TENANT_DATA) are exempt — and must really have no tenant column.
+  const tables = await s.query<{ name: string; forced: boolean; policy: boolean; tenant_column: boolean }>(
     `SELECT c.relname AS name, c.relrowsecurity AND c.relforcerowsecurity AS forced,
             EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polcmd = '*'
-                      AND pg_get_expr(p.polqual, p.polrelid) LIKE '%current_tenant_id()%'
-                      AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%current_tenant_id()%') AS policy
+                      AND pg_get_expr(p.polqual, p.polrelid) LIKE '%current_tenant_ids()%'
+                      AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%current_tenant_id%') AS policy,
+            EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped) AS tenant_column
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'thread_store' AND c.relkind IN ('r', 'p') ORDER BY 1`,
   );
+  const exempt = (t: { name: string; tenant_column: boolean }) => TABLES_WITHOUT_TENANT_DATA.includes(t.name) && !t.tenant_column;
   // Permissive policies are OR-ed: any other one could widen what the application role sees.
   const extra = await s.query<{ name: string }>(
     `SELECT format('%s.%s', c.relname, p.polname) AS name FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
@@ -226,8 +230,8 @@ async function readSecurityReport(s: SqlExecutor, appRole: string): Promise<Secu
     owns,
     memberOfOwner,
   };
-  const tablesWithoutForcedRls = tables.rows.filter((t) => !t.forced).map((t) => t.name);
-  const tablesWithoutTenantPolicy = tables.rows.filter((t) => !t.policy).map((t) => t.name);
+  const tablesWithoutForcedRls = tables.rows.filter((t) => !t.forced && !exempt(t)).map((t) => t.name);
+  const tablesWithoutTenantPolicy = tables.rows.filter((t) => !t.policy && !exempt(t)).map((t) => t.name);
   const unexpectedPolicies = extra.rows.map((x) => x.name);
   const viewsWithoutSecurityInvoker = views.rows.map((x) => x.name);
   const securityDefinerFunctions = definers.rows.map((x) => x.name);

@@ -84,8 +84,10 @@ export async function dumpTenant(owner: Db, tenantId: string): Promise<Record<st
       return {
         threads: await q('SELECT * FROM thread_store.threads WHERE tenant_id = $1 ORDER BY id'),
         items: await q(
-          'SELECT thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text FROM thread_store.thread_items WHERE tenant_id = $1 ORDER BY thread_id, seq',
+          'SELECT thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size FROM thread_store.thread_items WHERE tenant_id = $1 ORDER BY thread_id, seq',
         ),
+        // Import folds each thread's text into search documents in its own transaction.
+        search: await q('SELECT thread_id, first_seq, last_seq, body FROM thread_store.thread_search WHERE tenant_id = $1 ORDER BY thread_id, first_seq'),
         checkpoints: await q('SELECT * FROM thread_store.thread_checkpoints WHERE tenant_id = $1 ORDER BY thread_id, seq'),
         edges: await q('SELECT * FROM thread_store.thread_spawn_edges WHERE tenant_id = $1 ORDER BY child_thread_id'),
       };

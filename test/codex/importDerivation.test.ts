@@ -96,14 +96,18 @@ describe('stored shape', () => {
   it("keeps the first file's cut-off tail at detached seqs, recorded in the manifest", async () => {
     const rows = await owner.transaction(
       async (tx) =>
-        (await tx.query<{ seq: number; ordinal: number; search_text: string | null }>(
-          `SELECT seq, (extra->>'ordinal')::int AS ordinal, search_text FROM thread_store.thread_items WHERE tenant_id = $1 AND thread_id = $2 AND seq < 0 ORDER BY seq`,
+        (await tx.query<{ seq: number; ordinal: number; searched: boolean }>(
+          `SELECT seq, (extra->>'ordinal')::int AS ordinal,
+                  EXISTS (SELECT 1 FROM thread_store.thread_search d WHERE d.tenant_id = i.tenant_id AND d.thread_id = i.thread_id
+                            AND i.seq BETWEEN d.first_seq AND d.last_seq) AS searched
+             FROM thread_store.thread_items i WHERE tenant_id = $1 AND thread_id = $2 AND seq < 0 ORDER BY seq`,
           [tenant, REVERTED],
         )).rows,
       { tenantId: tenant },
     );
     expect(rows.map((r) => r.ordinal)).toEqual([...Array(18).keys()].map((i) => 23 + i));
-    expect(rows.every((r) => r.search_text === null)).toBe(true);
+    // Cut-off lines are not history: no search document covers them.
+    expect(rows.every((r) => !r.searched)).toBe(true);
     expect(Number(rows[0]!.seq)).toBe(DETACHED_SEQ_BASE);
     const thread = await service.forTenant(tenant).readThread({ threadId: REVERTED });
     const manifest = readManifest(thread.extra, REVERTED)!;

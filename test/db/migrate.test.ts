@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../../src/db/database.js';
 import { loadMigrations, migrate } from '../../src/db/migrate.js';
+import { TABLES_WITHOUT_TENANT_DATA } from '../../src/db/schema/threads.js';
 import { createTestDatabase, withoutClose, type TestDatabase } from '../helpers/database.js';
 
 /** An empty database (not from the migrated template), and a way to open more connections to it. */
@@ -127,17 +128,22 @@ describe('schema', () => {
     expect(partitions).toBeGreaterThan(4);
   });
 
-  it('enables and forces row-level security on every table and partition', async () => {
+  it('enables and forces row-level security on every table and partition that holds tenant data', async () => {
     const { rows } = await owner.withSession((s) =>
-      s.query<{ relname: string; rls: boolean; forced: boolean; policies: number }>(
+      s.query<{ relname: string; rls: boolean; forced: boolean; policies: number; tenant_column: boolean }>(
         `SELECT c.relname, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
-                (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+                (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid) AS policies,
+                EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname IN ('tenant_id', 'id') AND NOT a.attisdropped
+                          AND a.atttypid = 'uuid'::regtype) AS tenant_column
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = 'thread_store' AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
       ),
     );
-    expect(rows.length).toBe(7 + 16);
-    for (const row of rows) expect(row, row.relname).toMatchObject({ rls: true, forced: true, policies: 1 });
+    const tenantTables = rows.filter((r) => !TABLES_WITHOUT_TENANT_DATA.includes(r.relname));
+    expect(tenantTables.length).toBe(8 + 16);
+    for (const row of tenantTables) expect(row, row.relname).toMatchObject({ rls: true, forced: true, policies: 1, tenant_column: true });
+    // The exceptions hold no tenant ids at all.
+    expect(rows.filter((r) => TABLES_WITHOUT_TENANT_DATA.includes(r.relname)).map((r) => [r.relname, r.tenant_column])).toEqual([['writer_processes', false]]);
   });
 
   it('shows nothing to the application role when no tenant is set (fail closed)', async () => {

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../../src/db/database.js';
+import { mapDbError, openEmbeddedDatabase, openPostgresDatabase, type Database } from '../../src/db/database.js';
+import { SET_TENANT_SCOPE, tenantScopeValue } from '../../src/db/tenantPipeline.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createService, type OpenThreadStoreOptions, type ThreadStoreService } from '../../src/store/openThreadStore.js';
 
@@ -106,6 +107,7 @@ export function withoutClose(db: Database): Database {
     kind: db.kind,
     location: db.location,
     transaction: (fn, o) => db.transaction(fn, o),
+    pipeline: (scope, steps, operation) => db.pipeline(scope, steps, operation),
     tenantQuery: (tenantId, statement, params, operation) => db.tenantQuery(tenantId, statement, params, operation),
     withSession: (fn) => db.withSession(fn),
     useRole: (r) => db.useRole(r),
@@ -139,6 +141,20 @@ function asOwner(db: Database): Database {
         } catch (e) {
           await s.query('ROLLBACK');
           throw e;
+        }
+      }),
+    pipeline: (scope, steps, operation) =>
+      inOwnerRole(async (s) => {
+        await s.query('BEGIN');
+        try {
+          await s.query(SET_TENANT_SCOPE.text, [tenantScopeValue(scope)]);
+          const results = [];
+          for (const step of steps) results.push(await s.query(step.statement.text, step.params));
+          await s.query('COMMIT');
+          return results;
+        } catch (e) {
+          await s.query('ROLLBACK');
+          throw mapDbError(e, operation);
         }
       }),
     tenantQuery: (tenantId, statement, params, operation) =>

@@ -10,7 +10,7 @@ import type { CreateThreadParams } from '../../src/model/params.js';
 import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
 import { LiveThread } from '../../src/live/LiveThread.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { responseMessage, sleep, startChildWriter, storedItems } from './helpers.js';
+import { expireClaimOwner, responseMessage, sleep, startChildWriter, storedItems } from './helpers.js';
 
 const SERVER = inject('serverUrl') !== null;
 
@@ -79,8 +79,7 @@ describe('one live writer per thread across processes', () => {
     const stale = await LiveThread.create(one.forTenant(tenant), create(threadId));
     await stale.append([item('before')]);
     // The first process stalls (no heartbeats): its claim looks expired.
-    const owner = await test.openOwner();
-    await owner.transaction((tx) => tx.query(`UPDATE thread_store.thread_writers SET heartbeat_at = now() - interval '1 hour' WHERE thread_id = $1`, [threadId]), { tenantId: tenant });
+    const stall = await expireClaimOwner(await test.openOwner(), tenant, threadId);
     const taker = await LiveThread.resume(two.forTenant(tenant), resume(threadId));
     await taker.append([item('taken-over')]);
     await expect(stale.append([item('stale')])).rejects.toBeInstanceOf(ConflictError);
@@ -90,6 +89,9 @@ describe('one live writer per thread across processes', () => {
     expect(items.map((i) => i.seq)).toEqual(items.map((_, i) => i));
     expect(tags(items)).toEqual(['before', 'taken-over', 'after']);
     await taker.shutdown();
+    // The stalled process beats again: its other claims are alive again (the takeover stays).
+    await stall.revive();
+    await expect(stale.append([item('stale-revived')])).rejects.toBeInstanceOf(ConflictError);
   });
 
   describe.skipIf(!SERVER)('with real child processes (server only: processes cannot share the embedded PGlite)', () => {

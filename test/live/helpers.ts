@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import { openEmbeddedDatabase, openPostgresDatabase, type Database, type NamedStatement, type QueryResult, type SqlExecutor, type TransactionOptions } from '../../src/db/database.js';
+import { openEmbeddedDatabase, openPostgresDatabase, type Database, type NamedStatement, type PipelineStep, type QueryResult, type SqlExecutor, type TenantScope, type TransactionOptions } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
@@ -120,6 +120,10 @@ export class FaultyDatabase implements Database {
   readonly location: string;
   /** Rows inserted into thread_items by each committed-or-not batch attempt, in order. */
   readonly batchRows: number[] = [];
+  /** Tenants in the scope of each batch attempt, in order. */
+  readonly batchTenants: number[] = [];
+  /** Transactions by operation name (heartbeats, claims, …), pipelines included. */
+  readonly operations = new Map<string, number>();
   private readonly faults: CommitFault[] = [];
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
@@ -160,7 +164,13 @@ export class FaultyDatabase implements Database {
   }
   private recoveryBlocked: Promise<unknown> | null = null;
 
+  private count(operation: string | undefined): void {
+    const key = operation ?? 'transaction';
+    this.operations.set(key, (this.operations.get(key) ?? 0) + 1);
+  }
+
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    this.count(options?.operation);
     if (options?.operation === 'appendItems(recover)' && this.recoveryBlocked) return Promise.reject(connectionLost());
     if (options?.operation !== 'appendItems') return this.inner.transaction(fn, options);
     this.appendTransactions++;
@@ -183,6 +193,33 @@ export class FaultyDatabase implements Database {
     }, options);
     if (fault !== 'lose-ack') return run;
     // The transaction committed, but the client never heard back.
+    return run.then(() => {
+      throw connectionLost();
+    });
+  }
+
+  /** The group commit writes each batch as one pipeline (operation 'appendItems'): faults, holds and row counts apply to it. */
+  pipeline(scope: TenantScope, steps: readonly PipelineStep[], operation: string): Promise<QueryResult<Record<string, unknown>>[]> {
+    this.count(operation);
+    if (operation === 'appendItems(recover)' && this.recoveryBlocked) return Promise.reject(connectionLost());
+    if (operation !== 'appendItems') return this.inner.pipeline(scope, steps, operation);
+    this.appendTransactions++;
+    const fault = this.faults.shift();
+    const insert = steps.find((s) => s.statement.text.includes('INSERT INTO thread_store.thread_items'));
+    if (insert && Array.isArray(insert.params[0])) this.batchRows.push((insert.params[0] as unknown[]).length);
+    this.batchTenants.push(typeof scope === 'string' ? 1 : scope.length);
+    const run = (async () => {
+      // Held before it is sent: the batch is in flight, nothing of it is visible yet.
+      if (this.gate) {
+        this.gateReached?.();
+        this.gateReached = null;
+        await this.gate;
+      }
+      if (fault === 'fail-before-commit') throw connectionLost();
+      return this.inner.pipeline(scope, steps, operation);
+    })();
+    if (fault !== 'lose-ack') return run;
+    // The pipeline committed, but the client never heard back.
     return run.then(() => {
       throw connectionLost();
     });
@@ -274,6 +311,33 @@ export async function openOwnService(test: TestDatabase, options: OpenThreadStor
   await inner.useRole('thread_store_app');
   const db = new FaultyDatabase(inner, test.url === null);
   return { service: createService(db, options), db, applicationName };
+}
+
+// ---- claims -------------------------------------------------------------------------------------
+
+/**
+ * Make the process that holds `threadId`'s claim look dead (a stalled process whose heartbeat
+ * stopped longer ago than any lease), so another process may take the claim over. Every claim of
+ * that process looks dead until it beats again: `revive()` is that beat (the stall is over).
+ */
+export async function expireClaimOwner(db: Database, tenantId: string, threadId: string): Promise<{ revive(): Promise<void> }> {
+  const { rows } = await db.transaction(
+    (tx) =>
+      tx.query<{ owner: string }>(
+        `UPDATE thread_store.writer_processes p SET heartbeat_at = now() - interval '1 hour'
+           FROM thread_store.thread_writers w WHERE w.tenant_id = $1 AND w.thread_id = $2 AND p.owner = w.owner
+         RETURNING p.owner`,
+        [tenantId, threadId],
+      ),
+    { tenantId, operation: 'test' },
+  );
+  const owner = rows[0]?.owner;
+  if (!owner) throw new Error(`no live claim on ${threadId}`);
+  return {
+    revive: async () => {
+      await db.transaction((tx) => tx.query('UPDATE thread_store.writer_processes SET heartbeat_at = now() WHERE owner = $1', [owner]), { operation: 'test' });
+    },
+  };
 }
 
 // ---- reading back -------------------------------------------------------------------------------

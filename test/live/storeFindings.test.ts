@@ -7,7 +7,7 @@ import { ConflictError } from '../../src/model/errors.js';
 import { newUuidV7 } from '../../src/model/ids.js';
 import type { CreateThreadParams } from '../../src/model/params.js';
 import { LiveThread } from '../../src/live/LiveThread.js';
-import { responseMessage, sleep, storedItems, track, useOwnServices } from './helpers.js';
+import { expireClaimOwner, responseMessage, sleep, storedItems, track, useOwnServices } from './helpers.js';
 
 const file = useOwnServices();
 const own = file.own;
@@ -35,7 +35,7 @@ describe('store-layer findings (regressions)', () => {
       const lost = track(writerA.append([item('a2-never-stored')]));
       while (a.db.appendTransactions === before) await sleep(5);
       // Meanwhile A's lease lapses and B takes the thread over and writes.
-      await a.db.transaction((tx) => tx.query(`UPDATE thread_store.thread_writers SET heartbeat_at = now() - interval '1 hour' WHERE thread_id = $1`, [threadId]), { tenantId, operation: 'test' });
+      await expireClaimOwner(a.db, tenantId, threadId);
       const writerB = await LiveThread.resume(b.service.forTenant(tenantId), { threadId, metadata: { cwd: '/w', modelProvider: 'openai' } });
       await writerB.append([item('b1')]);
       reconnect();
@@ -57,7 +57,7 @@ describe('store-layer findings (regressions)', () => {
     await store.createThread(create(threadId));
     await store.appendItems({ threadId, items: [item('a1')] });
     db.inject('fail-before-commit');
-    // The outcome is asked by transaction id (pg_xact_status), not inferred from last_seq.
+    // The outcome is asked of the stored lines (the batch's first item, as written), not inferred from last_seq.
     await store.appendItems({ threadId, items: [item('a2')] }, { metadataPatch: { title: 'patched' } });
     expect((await store.readThread({ threadId })).title).toBe('patched');
     expect(tags(await storedItems(store, threadId))).toEqual(['a1', 'a2']);

@@ -4,6 +4,7 @@
 // checkpoints, spawn edges, writer claims, tenant clock, tenants row).
 import { expect } from 'vitest';
 import type { Database, SqlExecutor } from '../../src/db/database.js';
+import { TABLES_WITHOUT_TENANT_DATA } from '../../src/db/schema/threads.js';
 import { advanceLineage, compactedLineageFields, initialLineage, SUMMARY_PREFIX } from '../../src/history/index.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
@@ -56,7 +57,10 @@ export async function schemaRelations(owner: Database): Promise<Relation[]> {
       `SELECT c.relname AS name, c.relkind::text AS relkind, c.relispartition AS part FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'thread_store' AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY 1`,
     );
-    return rows.map((r) => ({ name: r.name, kind: r.relkind === 'v' || r.relkind === 'm' ? 'view' : r.part ? 'partition' : 'table' }));
+    // The tables that hold no tenant data (process heartbeats) are not tenant relations.
+    return rows
+      .filter((r) => !TABLES_WITHOUT_TENANT_DATA.includes(r.name))
+      .map((r) => ({ name: r.name, kind: r.relkind === 'v' || r.relkind === 'm' ? 'view' : r.part ? 'partition' : 'table' }));
   });
 }
 

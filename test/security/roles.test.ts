@@ -63,8 +63,10 @@ describe('application role and row-level security', () => {
     expect(tables.filter((t) => t.startsWith('thread_items_p'))).toHaveLength(16);
     for (const p of policies) {
       expect(p.cmd, p.tablename).toBe('ALL');
-      expect(p.qual, p.tablename).toMatch(/current_tenant_id\(\)/);
-      expect(p.with_check, p.tablename).toMatch(/current_tenant_id\(\)/);
+      // The scope's tenants, read once per statement (an InitPlan), compared with every row.
+      expect(p.qual, p.tablename).toMatch(/tenant_id = ANY \(\(\(SELECT current_tenant_ids\(\) AS current_tenant_ids\)\)::uuid\[\]\)|id = ANY/);
+      // Rows are written only under a tenant of the scope (tenants: only the scope's single tenant registers itself).
+      expect(p.with_check, p.tablename).toMatch(p.tablename === 'tenants' ? /^\(id = (thread_store\.)?current_tenant_id\(\)\)$/ : /current_tenant_ids\(\)/);
     }
   });
 

@@ -3,7 +3,7 @@
 // on threads, for every sort key, both directions, page 1 and a deep page.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, SqlExecutor } from '../../src/db/database.js';
+import type { Database, NamedStatement } from '../../src/db/database.js';
 import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
 import { listThreads } from '../../src/store/postgres/listThreads.js';
 import type { ListThreadsParams } from '../../src/model/params.js';
@@ -43,20 +43,18 @@ afterAll(async () => {
 
 /** EXPLAIN the statement listThreads issues for `params`, as the app role inside the tenant. */
 async function planOf(params: ListThreadsParams): Promise<string> {
-  return service.database.transaction(
-    async (tx) => {
-      let captured: { text: string; values: readonly unknown[] } | null = null;
-      const recorder: SqlExecutor = {
-        async query<R>(text: string, values?: readonly unknown[]) {
-          captured = { text, values: values ?? [] };
-          return tx.query<R>(text, values);
-        },
-      };
-      await listThreads(recorder, tenant, params);
-      const { text, values } = captured!;
-      const { rows } = await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, values);
-      return JSON.stringify(rows[0]!['QUERY PLAN']);
+  let captured: { text: string; values: readonly unknown[] } | null = null;
+  const db = service.database;
+  const recorder: Database = Object.assign(Object.create(db) as Database, {
+    tenantQuery: <R>(tenantId: string, statement: NamedStatement, values: readonly unknown[], operation: string) => {
+      captured = { text: statement.text, values };
+      return db.tenantQuery<R>(tenantId, statement, values, operation);
     },
+  });
+  await listThreads(recorder, tenant, params);
+  const { text, values } = captured!;
+  return db.transaction(
+    async (tx) => JSON.stringify((await tx.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, values)).rows[0]!['QUERY PLAN']),
     { tenantId: tenant },
   );
 }

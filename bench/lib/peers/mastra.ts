@@ -1,20 +1,35 @@
-// @mastra/pg in the peer benchmark: PostgresStore (schema `mastra`, its own tables and automatic
-// indexes), threads with resourceId = tenant, saveMessages in the v2 message format, getMessages
-// with selectBy.last, and getThreadsByResourceIdPaginated for listing (Mastra's native calls).
+// @mastra/pg in the peer benchmark, at the version a user installs today (the current major, 1.x;
+// bench/package.json pins it): PostgresStore (schema `mastra`, its own tables and default indexes)
+// and its memory domain — threads with resourceId = tenant, saveMessages of MastraDBMessage (format
+// 2), listMessages for the newest messages (its default page answers the total count too, as an app
+// using Mastra's pagination gets it) and listThreads filtered by resourceId for listing.
 import { randomUUID } from 'node:crypto';
 import { PostgresStore } from '@mastra/pg';
 import type { AppendSystem, BenchMessage, ListSystem, ReadSystem } from './types.js';
 
-type SaveArgs = Extract<Parameters<PostgresStore['saveMessages']>[0], { format: 'v2' }>;
-type V2Message = SaveArgs['messages'][number];
-
-export async function openMastra(url: string, maxConnections: number): Promise<PostgresStore> {
-  const store = new PostgresStore({ connectionString: url, schemaName: 'mastra', max: maxConnections });
-  await store.init();
-  return store;
+export interface MastraHandle {
+  store: PostgresStore;
+  memory: Awaited<ReturnType<typeof memoryOf>>;
+  close(): Promise<void>;
 }
 
-function toV2(m: BenchMessage, threadId: string, resourceId: string): V2Message {
+async function memoryOf(store: PostgresStore) {
+  const memory = await store.getStore('memory');
+  if (!memory) throw new Error('@mastra/pg has no memory domain');
+  return memory;
+}
+
+export async function openMastra(url: string, maxConnections: number): Promise<MastraHandle> {
+  const store = new PostgresStore({ id: 'pg-thread-store-bench', connectionString: url, schemaName: 'mastra', max: maxConnections });
+  await store.init();
+  const memory = await memoryOf(store);
+  return { store, memory, close: () => store.close() };
+}
+
+type SaveArgs = Parameters<MastraHandle['memory']['saveMessages']>[0];
+type DbMessage = SaveArgs['messages'][number];
+
+function toDbMessage(m: BenchMessage, threadId: string, resourceId: string): DbMessage {
   return {
     id: m.id,
     threadId,
@@ -22,26 +37,26 @@ function toV2(m: BenchMessage, threadId: string, resourceId: string): V2Message 
     role: m.role,
     createdAt: new Date(),
     content: { format: 2, parts: [{ type: 'text', text: m.text }] },
-  } as V2Message;
+  } as DbMessage;
 }
 
-async function saveThread(store: PostgresStore, id: string, resourceId: string, title: string): Promise<void> {
+async function saveThread(mastra: MastraHandle, id: string, resourceId: string, title: string): Promise<void> {
   const now = new Date();
-  await store.saveThread({ thread: { id, resourceId, title, metadata: {}, createdAt: now, updatedAt: now } });
+  await mastra.memory.saveThread({ thread: { id, resourceId, title, metadata: {}, createdAt: now, updatedAt: now } });
 }
 
-export function mastraAppender(store: PostgresStore, batch: number): AppendSystem {
+export function mastraAppender(mastra: MastraHandle, batch: number): AppendSystem {
   return {
     key: batch === 1 ? 'mastra' : `mastra-batch${batch}`,
-    label: batch === 1 ? '@mastra/pg PostgresStore.saveMessages, 1 message per call' : `@mastra/pg PostgresStore.saveMessages, ${batch} messages per call`,
+    label: batch === 1 ? '@mastra/pg memory.saveMessages, 1 message per call' : `@mastra/pg memory.saveMessages, ${batch} messages per call`,
     batch,
     async openThread(tenantId) {
       const id = randomUUID();
-      await saveThread(store, id, tenantId, 'bench');
+      await saveThread(mastra, id, tenantId, 'bench');
       return {
         id,
         append: async (messages) => {
-          await store.saveMessages({ format: 'v2', messages: messages.map((m) => toV2(m, id, tenantId)) });
+          await mastra.memory.saveMessages({ messages: messages.map((m) => toDbMessage(m, id, tenantId)) });
         },
         close: async () => {},
       };
@@ -49,34 +64,33 @@ export function mastraAppender(store: PostgresStore, batch: number): AppendSyste
   };
 }
 
-export function mastraReader(store: PostgresStore): ReadSystem {
+export function mastraReader(mastra: MastraHandle): ReadSystem {
   return {
     key: 'mastra',
-    label: '@mastra/pg PostgresStore.getMessages({ selectBy: { last: 50 }, format: "v2" })',
+    label: '@mastra/pg memory.listMessages({ threadId, perPage: 50, orderBy: createdAt DESC })',
     async loadLast(threadId, n) {
-      const messages = await store.getMessages({ threadId, selectBy: { last: n }, format: 'v2' });
-      return messages.length;
+      const page = await mastra.memory.listMessages({ threadId, perPage: n, page: 0, orderBy: { field: 'createdAt', direction: 'DESC' } });
+      return page.messages.length;
     },
   };
 }
 
-export function mastraLister(store: PostgresStore): ListSystem {
+export function mastraLister(mastra: MastraHandle): ListSystem {
   return {
     key: 'mastra',
-    label: '@mastra/pg PostgresStore.getThreadsByResourceIdPaginated({ perPage: 50, orderBy })',
+    label: '@mastra/pg memory.listThreads({ filter: { resourceId }, perPage: 50, orderBy })',
     orders: ['created', 'updated'],
     async createListedThread(tenantId, index) {
       const id = randomUUID();
-      await saveThread(store, id, tenantId, `question ${index}`);
-      await store.saveMessages({ format: 'v2', messages: [toV2({ id: randomUUID(), role: 'user', text: `question ${index}` }, id, tenantId)] });
+      await saveThread(mastra, id, tenantId, `question ${index}`);
+      await mastra.memory.saveMessages({ messages: [toDbMessage({ id: randomUUID(), role: 'user', text: `question ${index}` }, id, tenantId)] });
     },
     async listRecent(tenantId, n, order) {
-      const page = await store.getThreadsByResourceIdPaginated({
-        resourceId: tenantId,
-        page: 0,
+      const page = await mastra.memory.listThreads({
+        filter: { resourceId: tenantId },
         perPage: n,
-        orderBy: order === 'created' ? 'createdAt' : 'updatedAt',
-        sortDirection: 'DESC',
+        page: 0,
+        orderBy: { field: order === 'created' ? 'createdAt' : 'updatedAt', direction: 'DESC' },
       });
       return page.threads.length;
     },

@@ -37,6 +37,7 @@ import type { ThreadFactSources, ThreadFacts } from './facts.js';
 import { DETACHED_SEQ_BASE, MANIFEST_KEY, MANIFEST_VERSION, pushRun, readManifest, type ImportManifest, type ManifestFile } from './manifest.js';
 import type { ImportProblem, PlannedFile, ThreadPlan } from './plan.js';
 import { refreshResumePoints } from '../../store/postgres/resumePoint.js';
+import { foldNow } from '../../store/postgres/searchIndex.js';
 
 /** Rows per insert statement, and bytes per batch (whichever comes first). */
 const BATCH_ROWS = 500;
@@ -402,8 +403,7 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
       } else {
         seq = DETACHED_SEQ_BASE + seqState.detached++;
         turnId = detachedTurns.assign(line);
-        // Cut-off lines are not history: keep them out of content search.
-        item.searchText = null;
+        // Cut-off lines are not history; content search reads seq >= 0 only, so they stay out of it.
         detachedItems += 1;
       }
       pushRun(runs, seq);
@@ -465,6 +465,9 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
   await upsertImportedThread(tx, tenantId, row);
   // After the row: a re-import replaced every column, and the checkpoints are new.
   await refreshResumePoints(tx, tenantId, [row.id]);
+  // Its text into the search index now, in the same transaction: an imported thread is searched
+  // through its documents from the start, not line by line.
+  await foldNow(tx, tenantId, [row.id]);
   if (row.parentThreadId) {
     const sidecar = freshSidecar(ctx.facts, plan);
     const status = pick('spawnParent', sidecar, ctx.facts.state)?.status ?? 'open';

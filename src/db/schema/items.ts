@@ -22,8 +22,6 @@ export const threadItems = threadStoreSchema.table('thread_items', {
   /** The whole line as JSON text, only when JSONB would reject or alter it (\u0000, lone surrogates). */
   rawLine: text('raw_line'),
   byteSize: integer('byte_size').notNull(),
-  /** Visible user/assistant text of message items, for content search (trigram-indexed); else null. */
-  searchText: text('search_text'),
 });
 
 export type ThreadItemRow = typeof threadItems.$inferSelect;

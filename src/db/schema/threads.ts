@@ -71,6 +71,13 @@ export const threads = threadStoreSchema.table(
     resumeCheckpointSeq: bigint('resume_checkpoint_seq', { mode: 'number' }),
     resumeSeq: bigint('resume_seq', { mode: 'number' }).notNull().default(0),
     compactionsBeforeResume: integer('compactions_before_resume').notNull().default(0),
+    // The epoch of the writer claim that may append (thread_writers.epoch, copied when a claim is
+    // taken): every batch's bookkeeping UPDATE requires it, so a taken-over writer is fenced by the
+    // row it must update anyway (src/store/postgres/appendBatch.ts).
+    writerEpoch: bigint('writer_epoch', { mode: 'number' }),
+    // Content search (src/store/postgres/searchIndex.ts): lines up to search_seq are folded into
+    // thread_search documents; later lines are searched directly. NULL: nothing folded yet.
+    searchSeq: bigint('search_seq', { mode: 'number' }),
   },
   (t) => [
     primaryKey({ name: 'threads_pkey', columns: [t.tenantId, t.id] }),
@@ -132,6 +139,39 @@ export const threadWriters = threadStoreSchema.table(
   },
   (t) => [primaryKey({ name: 'thread_writers_pkey', columns: [t.tenantId, t.threadId] })],
 );
+
+/**
+ * Content search documents (src/store/postgres/searchIndex.ts): the visible user/assistant text of a
+ * thread's lines first_seq..last_seq, one line per record (separated by U+001E), folded behind the
+ * acknowledgement, trigram-indexed (the GIN index is in the hand-written part of 0009).
+ */
+export const threadSearch = threadStoreSchema.table(
+  'thread_search',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    threadId: uuid('thread_id').notNull(),
+    firstSeq: bigint('first_seq', { mode: 'number' }).notNull(),
+    lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+    body: text('body').notNull(),
+  },
+  (t) => [primaryKey({ name: 'thread_search_pkey', columns: [t.tenantId, t.threadId, t.firstSeq] })],
+);
+
+/**
+ * Live-writer processes: one row per process that holds claims, kept fresh by ONE heartbeat per
+ * process (src/store/postgres/liveWriter.ts). A claim whose owner has not beaten within the
+ * claimant's lease may be taken over. No tenant data: process ids and times only, so no RLS.
+ */
+export const writerProcesses = threadStoreSchema.table('writer_processes', {
+  owner: text('owner').primaryKey(),
+  heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
+});
+
+/**
+ * The tables that hold no tenant data at all (no tenant_id column), so no row-level security: every
+ * other table and partition forces RLS under the tenant policy (the security report checks both).
+ */
+export const TABLES_WITHOUT_TENANT_DATA: readonly string[] = ['writer_processes'];
 
 /** Per-tenant high-water mark that makes updated_at/recency_at strictly increasing across processes. */
 export const tenantClocks = threadStoreSchema.table('tenant_clocks', {

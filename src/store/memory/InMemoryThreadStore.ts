@@ -33,7 +33,7 @@ import {
 } from '../../model/params.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { AppendOptions, StoredHistoryReconstruction, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
-import { DEFAULT_ITEM_LIMITS, encodeLine, prepareItems, type ItemLimits, type PreparedItem } from '../shared/preparedItem.js';
+import { DEFAULT_ITEM_LIMITS, encodeLine, prepareItems, searchTextOf, type ItemLimits, type PreparedItem } from '../shared/preparedItem.js';
 import { buildSessionMetaLine } from '../shared/sessionMeta.js';
 import { TurnTracker, projectTurns } from '../shared/turns.js';
 import {
@@ -467,7 +467,7 @@ export class InMemoryThreadStore implements ThreadStore {
 
   private pushLine(entry: ThreadEntry, item: PreparedItem, tracker: TurnTracker): void {
     const line = clone(item.line);
-    entry.lines.push({ seq: entry.lines.length, turnId: tracker.assign(line), line, byteSize: item.byteSize, searchText: item.searchText });
+    entry.lines.push({ seq: entry.lines.length, turnId: tracker.assign(line), line, byteSize: item.byteSize, searchText: searchTextOf(line) });
     entry.record.itemCount += 1;
     entry.record.byteSize += item.byteSize;
   }

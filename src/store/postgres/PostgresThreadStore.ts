@@ -26,6 +26,7 @@ import {
   type UpdateThreadMetadataParams,
 } from '../../model/params.js';
 import type { HistoryMode, StoredThread, StoredThreadHistory } from '../../model/thread.js';
+import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { SqlExecutor } from '../../db/database.js';
 import type { AppendOptions, StoredHistoryReconstruction, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
 import { fastResume, reconstructStoredHistory } from './reconstructHistory.js';
@@ -41,7 +42,8 @@ import { listItems, listTurns } from './listTurnsAndItems.js';
 import { listThreads } from './listThreads.js';
 import { searchThreads } from './searchThreads.js';
 import { findThreadRow, requireThreadRow } from './threadLookup.js';
-import { rowToThread, sourceToColumn } from './threadRow.js';
+import { rowToThread, sourceToColumn, type ThreadRowRecord } from './threadRow.js';
+import { readThreadOnce } from './threadReads.js';
 import type { StoreRuntime } from './StoreRuntime.js';
 // Issue #8: tenant quotas and text-column guards (delimited calls marked `issue #8` below).
 import { enforceTenantQuota } from '../../tenancy/quota.js';
@@ -81,6 +83,7 @@ export class PostgresThreadStore implements ThreadStore {
     assertStorableCreateParams(params); // issue #8: refuse now what the first append could not write
     this.assertNotLive(params.threadId);
     const historyMode = params.historyMode ?? this.defaultHistoryMode();
+    await this.runtime.registerProcess();
     const { epoch, createdAt } = await this.tx('createThread', async (tx) => {
       if (await findThreadRow(tx, this.tenantId, params.threadId)) {
         throw new InvalidRequestError(`thread ${params.threadId} already exists`, { path: 'threadId' });
@@ -129,15 +132,23 @@ export class PostgresThreadStore implements ThreadStore {
   async resumeThread(input: ResumeThreadParams): Promise<void> {
     const params = parseOrThrow(resumeThreadParamsSchema, input) as ResumeThreadParams;
     this.assertNotLive(params.threadId);
-    const { epoch, lastSeq, openTurn } = await this.tx('resumeThread', async (tx) => {
+    await this.runtime.registerProcess();
+    const { epoch, lastSeq, openTurn, unfolded } = await this.tx('resumeThread', async (tx) => {
       const row = await requireThreadRow(tx, this.tenantId, params.threadId, params.includeArchived ?? false, true);
       const epoch = await claimThread(tx, this.tenantId, params.threadId, this.runtime.ownerId, this.runtime.leaseMs);
       const segments = await historySegments(tx, this.tenantId, row);
       // The open turn (if the thread stopped mid-turn) continues to own the next lines: the last
       // line's turn, unless that line ended it.
       const [last] = await readVirtualRange(tx, this.tenantId, segments, { direction: 'desc', limit: 1 });
-      return { epoch, lastSeq: Number(row.last_seq), openTurn: last && last.turnId !== null && !isTurnEndLine(last.line) ? last.turnId : null };
+      return {
+        epoch,
+        lastSeq: Number(row.last_seq),
+        openTurn: last && last.turnId !== null && !isTurnEndLine(last.line) ? last.turnId : null,
+        // Lines a dead writer committed but never folded into the search index.
+        unfolded: row.search_seq === null || Number(row.search_seq) < Number(row.last_seq),
+      };
     });
+    if (unfolded) this.runtime.search.markDirty(this.tenantId, params.threadId);
     this.register({
       tenantId: this.tenantId,
       threadId: params.threadId,
@@ -201,11 +212,13 @@ export class PostgresThreadStore implements ThreadStore {
 
   async loadHistory(params: LoadThreadHistoryParams): Promise<StoredThreadHistory> {
     const threadId = this.threadId(params?.threadId);
-    return this.tx('loadHistory', async (tx) => {
-      const row = await requireThreadRow(tx, this.tenantId, threadId, params.includeArchived ?? false);
-      const rows = await readVirtualRange(tx, this.tenantId, await historySegments(tx, this.tenantId, row));
-      return { threadId, items: rows.map((r) => r.line) };
-    });
+    const { row, history } = await readThreadOnce(this.runtime.db, this.tenantId, threadId, params.includeArchived ?? false, true, 'loadHistory');
+    return { threadId, items: history ?? (await this.forkHistory(row)) };
+  }
+
+  /** A fork's history reads through to its base: its segments, in one tenant transaction. */
+  private forkHistory(row: ThreadRowRecord): Promise<StoredRolloutLine[]> {
+    return this.tx('loadHistory', async (tx) => (await readVirtualRange(tx, this.tenantId, await historySegments(tx, this.tenantId, row))).map((r) => r.line));
   }
 
   async reconstructHistory(params: LoadThreadHistoryParams): Promise<StoredHistoryReconstruction> {
@@ -222,31 +235,27 @@ export class PostgresThreadStore implements ThreadStore {
 
   async readThread(params: ReadThreadParams): Promise<StoredThread> {
     const threadId = this.threadId(params?.threadId);
-    return this.tx('readThread', async (tx) => {
-      const row = await requireThreadRow(tx, this.tenantId, threadId, params.includeArchived ?? false);
-      const thread = rowToThread(row);
-      if (params.includeHistory) {
-        const rows = await readVirtualRange(tx, this.tenantId, await historySegments(tx, this.tenantId, row));
-        thread.history = { threadId, items: rows.map((r) => r.line) };
-      }
-      return thread;
-    });
+    const withHistory = params.includeHistory === true;
+    const { row, history } = await readThreadOnce(this.runtime.db, this.tenantId, threadId, params.includeArchived ?? false, withHistory, 'readThread');
+    const thread = rowToThread(row);
+    if (withHistory) thread.history = { threadId, items: history ?? (await this.forkHistory(row)) };
+    return thread;
   }
 
   listThreads(params: ListThreadsParams = {}): Promise<ThreadPage> {
-    return this.tx('listThreads', (tx) => listThreads(tx, this.tenantId, params));
+    return listThreads(this.runtime.db, this.tenantId, params);
   }
 
   searchThreads(params: SearchThreadsParams): Promise<ThreadSearchPage> {
-    return this.tx('searchThreads', (tx) => searchThreads(tx, this.tenantId, params));
+    return searchThreads(this.runtime.db, this.runtime.search, this.tenantId, params);
   }
 
   listTurns(params: ListTurnsParams): Promise<TurnPage> {
-    return this.tx('listTurns', (tx) => listTurns(tx, this.tenantId, params));
+    return listTurns(this.runtime.db, this.tenantId, params);
   }
 
   listItems(params: ListItemsParams): Promise<ItemPage> {
-    return this.tx('listItems', (tx) => listItems(tx, this.tenantId, params));
+    return listItems(this.runtime.db, this.tenantId, params);
   }
 
   async updateThreadMetadata(params: UpdateThreadMetadataParams): Promise<StoredThread> {

@@ -1,16 +1,22 @@
-// Owns the SQL of one group-commit batch for one tenant, run inside the batch's transaction:
-// materialize new threads, fence stale writers, insert every item row with one unnest insert,
-// bump each thread's bookkeeping, record compaction checkpoints and apply derived metadata.
+// Owns the SQL of one group-commit batch: the statements that write every thread and tenant of the
+// batch, sent as ONE pipeline (Database.pipeline: one round trip, one implicit transaction that
+// commits at the end). Always: the tenant quota check and the core statement — every item row in one
+// unnest insert, each thread's bookkeeping in one UPDATE that is also the writer fence. When the
+// batch needs them: materializing new threads (before), compaction checkpoints with the resume point,
+// and derived metadata patches (after). A batch spanning many tenants costs the same statements as
+// one tenant's: the scope names all of them and row-level security checks every row against it.
 import { ConflictError } from '../../model/errors.js';
-import { readCompacted } from '../../model/compacted.js';
 import { mergePatch, type ThreadMetadataPatch } from '../../model/patch.js';
-import type { SqlExecutor } from '../../db/database.js';
+import { readCompacted } from '../../model/compacted.js';
+import type { NamedStatement, PipelineStep } from '../../db/database.js';
+import { sqlStateOf } from '../../db/database.js';
 import type { PreparedItem } from '../shared/preparedItem.js';
-import { applyPatch } from './applyPatch.js';
+import { buildPatchStatement } from './applyPatch.js';
+import { insertItemsSql, itemArrays, type ItemRow } from './itemRows.js';
 import type { LiveWriterState } from './liveWriter.js';
-import { enforceTenantQuota } from '../../tenancy/quota.js';
+import { QUOTA_CHECK } from '../../tenancy/quota.js';
 import { storableDerivedPatch } from '../../tenancy/textGuard.js';
-import { refreshResumePoints } from './resumePoint.js';
+import { RESUME_POINT_REFRESH } from './resumePoint.js';
 
 export interface SeqItem {
   seq: number;
@@ -22,222 +28,205 @@ export interface SeqItem {
 export interface ThreadBatch {
   state: LiveWriterState;
   materialize: boolean;
+  /** The seq the thread's first item gets (its last stored seq + 1). */
+  firstSeq: number;
   items: SeqItem[];
   patches: ThreadMetadataPatch[];
 }
 
+/** The batch's writer claim of some thread was taken over (SQLSTATE TS409 of thread_store.assert_fenced). */
 export class StaleWriterError extends Error {
   constructor(readonly threadIds: string[]) {
     super(`stale writer for ${threadIds.join(', ')}`);
   }
 }
 
-/**
- * Write one tenant's part of a batch. Returns the transaction id (as text) taken in the same round
- * trip as the tenant setting: if the connection dies around COMMIT, pg_xact_status(txid) tells
- * exactly whether the batch committed.
- *
- * The common batch (see isCommonBatch) is ONE call of thread_store.append_batch, still inside the
- * batch's BEGIN … COMMIT — deliberately not autocommit. Exactly-once rests on this: the txid
- * arrives with the result of the tenant's first statement, before the writer sends COMMIT. So
- * either the txid is unknown, and then COMMIT was never sent and the transaction cannot commit
- * (the server rolls it back when the session ends), or it is known and pg_xact_status(txid)
- * answers exactly — even after a takeover, and whatever the retry does. In autocommit the txid
- * would come back only together with the commit's acknowledgement: losing that answer would leave
- * a batch that may have committed with no way to name it, and a blind retry could store it twice.
- */
-export async function writeTenantBatch(tx: SqlExecutor, tenantId: string, threads: ThreadBatch[]): Promise<string> {
-  if (isCommonBatch(threads)) {
-    const fast = await appendCommonBatch(tx, tenantId, threads);
-    if (fast.stale !== null) throw new StaleWriterError(fast.stale);
-    if (!fast.quota) return fast.txid;
-    // The tenant has a quota: nothing was written; the general path below checks it under the
-    // tenants row lock, in the same transaction (same txid).
-  }
-  return writeTenantBatchGeneral(tx, tenantId, threads);
-}
-
-/**
- * The batches thread_store.append_batch (drizzle/0007_append_batch.sql) handles in one round trip:
- * only items of materialized threads — no thread to create, no compaction checkpoint, no metadata
- * patch. Everything else takes the general path.
- */
-function isCommonBatch(threads: ThreadBatch[]): boolean {
-  for (const t of threads) {
-    if (t.materialize || t.patches.length > 0) return false;
-    for (const { item } of t.items) if (item.type === 'compacted') return false;
-  }
-  return true;
-}
-
-interface ItemColumns {
-  ids: string[];
-  seqs: number[];
-  types: string[];
-  subtypes: (string | null)[];
-  turnIds: (string | null)[];
-  tss: string[];
-  payloads: (string | null)[];
-  extras: (string | null)[];
-  raws: (string | null)[];
-  sizes: number[];
-  searches: (string | null)[];
-}
-
-function itemColumns(threads: ThreadBatch[]): ItemColumns {
-  const c: ItemColumns = { ids: [], seqs: [], types: [], subtypes: [], turnIds: [], tss: [], payloads: [], extras: [], raws: [], sizes: [], searches: [] };
-  for (const t of threads) {
-    for (const { seq, turnId, item } of t.items) {
-      c.ids.push(t.state.threadId);
-      c.seqs.push(seq);
-      c.types.push(item.type);
-      c.subtypes.push(item.subtype);
-      c.turnIds.push(turnId);
-      c.tss.push(item.line.timestamp);
-      c.payloads.push(item.payloadJson);
-      c.extras.push(item.extraJson);
-      c.raws.push(item.rawLine);
-      c.sizes.push(item.byteSize);
-      c.searches.push(item.searchText);
+/** The thread ids of a TS409 refusal (in DETAIL), or null when `error` is something else. */
+export function staleWriterOf(error: unknown): StaleWriterError | null {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (sqlStateOf(e) === 'TS409') {
+      const detail = (e as { detail?: unknown }).detail;
+      return new StaleWriterError(typeof detail === 'string' && detail !== '' ? detail.split(',') : []);
     }
+    e = (e as { cause?: unknown }).cause;
   }
-  return c;
+  return null;
 }
 
-/** One round trip: tenant setting, txid, quota probe, fence, items, bookkeeping (see the migration). */
-async function appendCommonBatch(tx: SqlExecutor, tenantId: string, threads: ThreadBatch[]): Promise<{ txid: string; quota: boolean; stale: string[] | null }> {
-  const c = itemColumns(threads);
-  const { rows } = await tx.query<{ txid: string; quota: boolean; stale: string[] | null }>(
-    // The SQL comment names the table the function inserts into, so that statement logs and text-
-    // matching spies (test/live/helpers.ts counts batch rows by it, from $4) still see the insert.
-    `/* INSERT INTO thread_store.thread_items via */ SELECT txid, quota, stale FROM thread_store.append_batch($1, $2::uuid[], $3::bigint[], $4::uuid[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[])`,
-    [tenantId, threads.map((t) => t.state.threadId), threads.map((t) => t.state.epoch), c.ids, c.seqs, c.types, c.subtypes, c.turnIds, c.tss, c.payloads, c.extras, c.raws, c.sizes, c.searches],
-  );
-  const row = rows[0]!;
-  return { txid: row.txid, quota: row.quota, stale: row.stale && row.stale.length > 0 ? row.stale : null };
+/** The tenants of a batch, sorted: the scope its pipeline runs in. */
+export function batchScope(threads: readonly ThreadBatch[]): string[] {
+  return [...new Set(threads.map((t) => t.state.tenantId))].sort();
 }
 
-async function writeTenantBatchGeneral(tx: SqlExecutor, tenantId: string, threads: ThreadBatch[]): Promise<string> {
-  const { rows: txRows } = await tx.query<{ txid: string }>(
-    `SELECT set_config('thread_store.tenant_id', $1, true), pg_current_xact_id()::text AS txid`,
-    [tenantId],
-  );
-  const txid = txRows[0]!.txid;
-  // --- tenant quotas (issue #8): refuse the batch before anything is written; the group-commit
-  // writer then retries each thread alone, so only the threads that do not fit are rejected.
-  await enforceTenantQuota(tx, tenantId, {
-    threads: threads.filter((t) => t.materialize).length,
-    bytes: threads.reduce((n, t) => n + t.items.reduce((m, i) => m + i.item.byteSize, 0), 0),
+/**
+ * Every item row, then every thread's bookkeeping: last_seq, item_count, byte_size. The UPDATE finds
+ * a thread's row only while the row's writer_epoch is the batch's claim and its last_seq is the seq
+ * before the batch's first (seqs stay contiguous whatever happens), and assert_fenced fails the
+ * whole pipeline (TS409) when any thread's row did not match: nothing of the batch is stored.
+ */
+const APPEND: NamedStatement = {
+  name: 'thread_store_append_v1',
+  genericPlan: true,
+  text: `WITH ins AS (
+           ${insertItemsSql(1)}
+         ), fenced AS (
+           UPDATE thread_store.threads t
+              SET last_seq = b.last_seq, item_count = t.item_count + b.n, byte_size = t.byte_size + b.bytes
+             FROM unnest($12::uuid[], $13::uuid[], $14::bigint[], $15::bigint[], $16::bigint[], $17::int[], $18::bigint[])
+                    AS b(tenant_id, thread_id, epoch, first_seq, last_seq, n, bytes)
+            WHERE t.tenant_id = b.tenant_id AND t.id = b.thread_id AND t.writer_epoch = b.epoch AND t.last_seq = b.first_seq - 1
+           RETURNING t.id
+         )
+         SELECT thread_store.assert_fenced($13::uuid[], ARRAY(SELECT id FROM fenced)) AS ok`,
+};
+
+/**
+ * New threads: their rows (writer_epoch = the claim's epoch, read under FOR SHARE so a takeover
+ * cannot commit in between) and spawn edges; fails (TS409) when a claim is no longer this writer's.
+ */
+const MATERIALIZE: NamedStatement = {
+  name: 'thread_store_materialize_v1',
+  genericPlan: true,
+  text: `WITH c AS (
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[],
+                                $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+                                $18::text[], $19::text[], $20::text[], $21::timestamptz[])
+             AS c(tenant_id, id, epoch, session_id, forked_from_id, parent_thread_id, source, thread_source, originator,
+                  model_provider, cwd, cli_version, agent_nickname, agent_role, agent_path, memory_mode, history_mode,
+                  git_sha, git_branch, git_origin_url, created_at)
+         ), claims AS (
+           SELECT w.tenant_id, w.thread_id FROM thread_store.thread_writers w
+             JOIN c ON w.tenant_id = c.tenant_id AND w.thread_id = c.id AND w.epoch = c.epoch
+           FOR SHARE OF w
+         ), ins AS (
+           INSERT INTO thread_store.threads
+             (tenant_id, id, writer_epoch, session_id, forked_from_id, parent_thread_id, source, thread_source, originator,
+              model_provider, cwd, cli_version, agent_nickname, agent_role, agent_path, memory_mode, history_mode,
+              git_sha, git_branch, git_origin_url, created_at, updated_at, recency_at)
+           SELECT c.tenant_id, c.id, c.epoch, c.session_id, c.forked_from_id, c.parent_thread_id, c.source, c.thread_source, c.originator,
+                  c.model_provider, c.cwd, c.cli_version, c.agent_nickname, c.agent_role, c.agent_path, c.memory_mode, c.history_mode,
+                  c.git_sha, c.git_branch, c.git_origin_url, c.created_at, c.created_at, c.created_at
+             FROM c JOIN claims k ON k.tenant_id = c.tenant_id AND k.thread_id = c.id
+           RETURNING tenant_id, id, parent_thread_id
+         ), edges AS (
+           INSERT INTO thread_store.thread_spawn_edges (tenant_id, parent_thread_id, child_thread_id)
+           SELECT tenant_id, parent_thread_id, id FROM ins WHERE parent_thread_id IS NOT NULL
+           ON CONFLICT (tenant_id, child_thread_id) DO NOTHING
+         )
+         SELECT thread_store.assert_fenced($2::uuid[], ARRAY(SELECT id FROM ins)) AS ok`,
+};
+
+const CHECKPOINTS: NamedStatement = {
+  name: 'thread_store_checkpoints_v1',
+  genericPlan: true,
+  text: `INSERT INTO thread_store.thread_checkpoints
+           (tenant_id, thread_id, seq, window_number, window_id, first_window_id, previous_window_id, summary_length, replacement_history_size, legacy, created_at)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[], $5::uuid[], $6::uuid[], $7::uuid[], $8::int[], $9::int[], $10::boolean[], $11::timestamptz[])`,
+};
+
+/** The statements of one batch, in the order they must run. */
+export function batchSteps(threads: readonly ThreadBatch[]): PipelineStep[] {
+  const steps: PipelineStep[] = [];
+  // Quotas first: a refused batch stores nothing (the writer then retries its threads one by one,
+  // so only those that do not fit are refused).
+  steps.push({
+    statement: QUOTA_CHECK,
+    params: [threads.map((t) => t.state.tenantId), threads.map((t) => (t.materialize ? 1 : 0)), threads.map((t) => t.items.reduce((n, i) => n + i.item.byteSize, 0)), false],
   });
-  // --- end tenant quotas
-  for (const t of threads) if (t.materialize) await materializeThread(tx, t.state);
-
-  const { ids, seqs, types, subtypes, turnIds, tss, payloads, extras, raws, sizes, searches } = itemColumns(threads);
-  const { rows } = await tx.query<{ fenced: string[] | null }>(
-    `WITH fence AS (
-       UPDATE thread_store.thread_writers w SET heartbeat_at = now()
-         FROM unnest($2::uuid[], $3::bigint[]) AS c(thread_id, epoch)
-        WHERE w.tenant_id = $1 AND w.thread_id = c.thread_id AND w.epoch = c.epoch
-        RETURNING w.thread_id
-     ), ins AS (
-       INSERT INTO thread_store.thread_items
-         (tenant_id, thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text)
-       SELECT $1, r.thread_id, r.seq, r.type, r.subtype, r.turn_id, r.ts, r.payload::jsonb, r.extra::jsonb, r.raw_line, r.byte_size, r.search_text
-         FROM unnest($4::uuid[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[])
-           AS r(thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text)
-       RETURNING thread_id, seq, byte_size
-     ), agg AS (
-       SELECT thread_id, max(seq) AS last_seq, count(*) AS n, sum(byte_size) AS bytes FROM ins GROUP BY thread_id
-     ), upd AS (
-       UPDATE thread_store.threads t
-          SET last_seq = agg.last_seq, item_count = t.item_count + agg.n, byte_size = t.byte_size + agg.bytes
-         FROM agg WHERE t.tenant_id = $1 AND t.id = agg.thread_id
-       RETURNING t.id
-     )
-     SELECT (SELECT array_agg(thread_id) FROM fence) AS fenced, (SELECT count(*) FROM upd) AS updated`,
-    [
-      tenantId,
-      threads.map((t) => t.state.threadId),
-      threads.map((t) => t.state.epoch),
-      ids,
-      seqs,
-      types,
-      subtypes,
-      turnIds,
-      tss,
-      payloads,
-      extras,
-      raws,
-      sizes,
-      searches,
-    ],
-  );
-  const fenced = new Set(rows[0]?.fenced ?? []);
-  const stale = threads.filter((t) => !fenced.has(t.state.threadId)).map((t) => t.state.threadId);
-  if (stale.length > 0) throw new StaleWriterError(stale);
-
-  await insertCheckpoints(tx, tenantId, threads);
-  await refreshResumePoints(
-    tx,
-    tenantId,
-    threads.filter((t) => t.items.some(({ item }) => item.type === 'compacted')).map((t) => t.state.threadId),
-  );
-  for (const t of threads) {
+  const materializing = threads.filter((t) => t.materialize);
+  if (materializing.length > 0) steps.push(materializeStep(materializing));
+  steps.push(appendStep(threads));
+  const compacting = threads.filter((t) => t.items.some(({ item }) => item.type === 'compacted'));
+  if (compacting.length > 0) {
+    steps.push(checkpointStep(compacting));
+    steps.push({ statement: RESUME_POINT_REFRESH, params: [compacting.map((t) => t.state.tenantId), compacting.map((t) => t.state.threadId)] });
+  }
+  // Patches in tenant order, like everything else that may lock a tenant's shared rows (its clock).
+  for (const t of [...threads].sort((a, b) => (a.state.tenantId < b.state.tenantId ? -1 : a.state.tenantId > b.state.tenantId ? 1 : 0))) {
     if (t.patches.length === 0) continue;
     const patch = t.patches.reduce((acc, p) => mergePatch(acc, p), {} as ThreadMetadataPatch);
     // issue #8: derived text that a text column cannot hold (U+0000) must not refuse the items.
-    await applyPatch(tx, tenantId, t.state.threadId, storableDerivedPatch(patch), true);
+    const statement = buildPatchStatement(t.state.tenantId, t.state.threadId, storableDerivedPatch(patch), true);
+    if (statement) steps.push({ statement: { text: statement.text }, params: statement.params });
   }
-  return txid;
+  return steps;
 }
 
-async function materializeThread(tx: SqlExecutor, state: LiveWriterState): Promise<void> {
-  const init = state.init;
-  if (!init) throw new ConflictError(`thread ${state.threadId} has no creation record to materialize`);
-  await tx.query(
-    `INSERT INTO thread_store.threads
-       (tenant_id, id, session_id, forked_from_id, parent_thread_id, source, thread_source, originator, model_provider,
-        cwd, cli_version, agent_nickname, agent_role, agent_path, memory_mode, history_mode, git_sha, git_branch,
-        git_origin_url, created_at, updated_at, recency_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $20)`,
-    [
-      state.tenantId,
-      state.threadId,
-      init.sessionId,
-      init.forkedFromId,
-      init.parentThreadId,
-      init.source,
-      init.threadSource,
-      init.originator,
-      init.modelProvider,
-      init.cwd,
-      init.cliVersion,
-      init.agentNickname,
-      init.agentRole,
-      init.agentPath,
-      init.memoryMode,
-      init.historyMode,
-      init.gitSha,
-      init.gitBranch,
-      init.gitOriginUrl,
-      init.createdAt,
+function appendStep(threads: readonly ThreadBatch[]): PipelineStep {
+  const rows: ItemRow[] = [];
+  for (const t of threads) {
+    for (const { seq, turnId, item } of t.items) rows.push({ tenantId: t.state.tenantId, threadId: t.state.threadId, seq, turnId, item });
+  }
+  return {
+    statement: APPEND,
+    params: [
+      ...itemArrays(rows),
+      threads.map((t) => t.state.tenantId),
+      threads.map((t) => t.state.threadId),
+      threads.map((t) => t.state.epoch),
+      threads.map((t) => t.firstSeq),
+      threads.map((t) => t.firstSeq + t.items.length - 1),
+      threads.map((t) => t.items.length),
+      threads.map((t) => t.items.reduce((n, i) => n + i.item.byteSize, 0)),
     ],
-  );
-  if (init.parentThreadId) {
-    await tx.query(
-      `INSERT INTO thread_store.thread_spawn_edges (tenant_id, parent_thread_id, child_thread_id) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id, child_thread_id) DO NOTHING`,
-      [state.tenantId, init.parentThreadId, state.threadId],
-    );
-  }
+  };
 }
 
-async function insertCheckpoints(tx: SqlExecutor, tenantId: string, threads: ThreadBatch[]): Promise<void> {
-  const cols = { ids: [] as string[], seqs: [] as number[], numbers: [] as (number | null)[], windows: [] as (string | null)[], firsts: [] as (string | null)[], prevs: [] as (string | null)[], lens: [] as number[], sizes: [] as (number | null)[], legacy: [] as boolean[], ts: [] as string[] };
+function materializeStep(threads: readonly ThreadBatch[]): PipelineStep {
+  const inits = threads.map((t) => {
+    const init = t.state.init;
+    if (!init) throw new ConflictError(`thread ${t.state.threadId} has no creation record to materialize`);
+    return { state: t.state, init };
+  });
+  const col = <T>(f: (x: (typeof inits)[number]) => T) => inits.map(f);
+  return {
+    statement: MATERIALIZE,
+    params: [
+      col((x) => x.state.tenantId),
+      col((x) => x.state.threadId),
+      col((x) => x.state.epoch),
+      col((x) => x.init.sessionId),
+      col((x) => x.init.forkedFromId),
+      col((x) => x.init.parentThreadId),
+      col((x) => x.init.source),
+      col((x) => x.init.threadSource),
+      col((x) => x.init.originator),
+      col((x) => x.init.modelProvider),
+      col((x) => x.init.cwd),
+      col((x) => x.init.cliVersion),
+      col((x) => x.init.agentNickname),
+      col((x) => x.init.agentRole),
+      col((x) => x.init.agentPath),
+      col((x) => x.init.memoryMode),
+      col((x) => x.init.historyMode),
+      col((x) => x.init.gitSha),
+      col((x) => x.init.gitBranch),
+      col((x) => x.init.gitOriginUrl),
+      col((x) => x.init.createdAt),
+    ],
+  };
+}
+
+function checkpointStep(threads: readonly ThreadBatch[]): PipelineStep {
+  const cols = {
+    tenants: [] as string[],
+    ids: [] as string[],
+    seqs: [] as number[],
+    numbers: [] as (number | null)[],
+    windows: [] as (string | null)[],
+    firsts: [] as (string | null)[],
+    prevs: [] as (string | null)[],
+    lens: [] as number[],
+    sizes: [] as (number | null)[],
+    legacy: [] as boolean[],
+    ts: [] as string[],
+  };
   for (const t of threads) {
     for (const { seq, item } of t.items) {
       if (item.type !== 'compacted') continue;
       const c = readCompacted(item.line.payload);
+      cols.tenants.push(t.state.tenantId);
       cols.ids.push(t.state.threadId);
       cols.seqs.push(seq);
       cols.numbers.push(c.windowNumber);
@@ -250,11 +239,46 @@ async function insertCheckpoints(tx: SqlExecutor, tenantId: string, threads: Thr
       cols.ts.push(Number.isNaN(Date.parse(item.line.timestamp)) ? new Date().toISOString() : item.line.timestamp);
     }
   }
-  if (cols.ids.length === 0) return;
-  await tx.query(
-    `INSERT INTO thread_store.thread_checkpoints
-       (tenant_id, thread_id, seq, window_number, window_id, first_window_id, previous_window_id, summary_length, replacement_history_size, legacy, created_at)
-     SELECT $1, * FROM unnest($2::uuid[], $3::bigint[], $4::bigint[], $5::uuid[], $6::uuid[], $7::uuid[], $8::int[], $9::int[], $10::boolean[], $11::timestamptz[])`,
-    [tenantId, cols.ids, cols.seqs, cols.numbers, cols.windows, cols.firsts, cols.prevs, cols.lens, cols.sizes, cols.legacy, cols.ts],
-  );
+  return {
+    statement: CHECKPOINTS,
+    params: [cols.tenants, cols.ids, cols.seqs, cols.numbers, cols.windows, cols.firsts, cols.prevs, cols.lens, cols.sizes, cols.legacy, cols.ts],
+  };
+}
+
+/**
+ * How many of the threads' first items are stored exactly as the batch wrote them. Asked after an
+ * unknown outcome (the connection died around the commit): the batch is atomic, so it committed
+ * exactly when every probed first item is there — no other writer can have stored our content at
+ * our seqs (seqs are assigned by the one writer holding the claim; a writer that took the thread
+ * over continues after what is committed, and writes its own lines). Threads without items (only a
+ * metadata patch) cannot be probed and are left out.
+ */
+const PROBE: NamedStatement = {
+  name: 'thread_store_append_probe_v1',
+  text: `SELECT count(*)::int AS found
+           FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::int[], $6::jsonb[], $7::text[])
+                  AS p(tenant_id, thread_id, seq, ts, byte_size, payload, raw_line)
+           JOIN thread_store.thread_items i ON i.tenant_id = p.tenant_id AND i.thread_id = p.thread_id AND i.seq = p.seq
+          WHERE i.ts = p.ts AND i.byte_size = p.byte_size
+            AND i.payload IS NOT DISTINCT FROM p.payload AND i.raw_line IS NOT DISTINCT FROM p.raw_line`,
+};
+
+/** The probe of `threads`, and how many rows it must find for the batch to have committed (0: nothing to probe). */
+export function commitProbe(threads: readonly ThreadBatch[]): { step: PipelineStep; expected: number } {
+  const first = threads.filter((t) => t.items.length > 0).map((t) => ({ t, i: t.items[0]! }));
+  return {
+    expected: first.length,
+    step: {
+      statement: PROBE,
+      params: [
+        first.map(({ t }) => t.state.tenantId),
+        first.map(({ t }) => t.state.threadId),
+        first.map(({ i }) => i.seq),
+        first.map(({ i }) => i.item.line.timestamp),
+        first.map(({ i }) => i.item.byteSize),
+        first.map(({ i }) => i.item.payloadJson),
+        first.map(({ i }) => i.item.rawLine),
+      ],
+    },
+  };
 }

@@ -4,7 +4,9 @@
 import { ThreadNotFoundError } from '../../model/errors.js';
 import type { SqlExecutor } from '../../db/database.js';
 import { historySegments } from './historySegments.js';
+import { ITEM_COLUMN_NAMES, ITEM_COLUMNS } from './itemRows.js';
 import { refreshResumePoints } from './resumePoint.js';
+import { foldNow } from './searchIndex.js';
 import { findThreadRow } from './threadLookup.js';
 import type { ThreadRowRecord } from './threadRow.js';
 
@@ -16,7 +18,7 @@ export async function deleteThread(tx: SqlExecutor, tenantId: string, threadId: 
     [tenantId, threadId],
   );
   for (const fork of dependents) await detachFork(tx, tenantId, fork);
-  for (const table of ['thread_items', 'thread_checkpoints'] as const) {
+  for (const table of ['thread_items', 'thread_checkpoints', 'thread_search'] as const) {
     await tx.query(`DELETE FROM thread_store.${table} WHERE tenant_id = $1 AND thread_id = $2`, [tenantId, threadId]);
   }
   await tx.query('DELETE FROM thread_store.thread_spawn_edges WHERE tenant_id = $1 AND (child_thread_id = $2 OR parent_thread_id = $2)', [tenantId, threadId]);
@@ -30,8 +32,8 @@ async function detachFork(tx: SqlExecutor, tenantId: string, fork: ThreadRowReco
   const segments = (await historySegments(tx, tenantId, fork)).filter((s) => s.threadId !== fork.id);
   for (const s of segments) {
     await tx.query(
-      `INSERT INTO thread_store.thread_items (tenant_id, thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text)
-       SELECT tenant_id, $2, seq + $5, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text
+      `INSERT INTO thread_store.thread_items (${ITEM_COLUMNS})
+       SELECT ${ITEM_COLUMN_NAMES.map((c) => (c === 'thread_id' ? '$2' : c === 'seq' ? 'seq + $5' : c)).join(', ')}
          FROM thread_store.thread_items WHERE tenant_id = $1 AND thread_id = $3 AND seq BETWEEN $4 AND $6`,
       [tenantId, fork.id, s.threadId, s.lo, s.offset, s.hi],
     );
@@ -42,8 +44,10 @@ async function detachFork(tx: SqlExecutor, tenantId: string, fork: ThreadRowReco
       [tenantId, fork.id, s.threadId, s.lo, s.offset, s.hi],
     );
   }
+  // Its inherited lines are its own now: fold them into search documents afresh.
+  await tx.query('DELETE FROM thread_store.thread_search WHERE tenant_id = $1 AND thread_id = $2', [tenantId, fork.id]);
   await tx.query(
-    `UPDATE thread_store.threads t SET history_base_thread_id = NULL, history_base_seq = NULL,
+    `UPDATE thread_store.threads t SET history_base_thread_id = NULL, history_base_seq = NULL, search_seq = NULL,
         item_count = (SELECT count(*) FROM thread_store.thread_items i WHERE i.tenant_id = $1 AND i.thread_id = $2),
         byte_size = (SELECT coalesce(sum(byte_size), 0) FROM thread_store.thread_items i WHERE i.tenant_id = $1 AND i.thread_id = $2)
       WHERE tenant_id = $1 AND id = $2`,
@@ -51,4 +55,5 @@ async function detachFork(tx: SqlExecutor, tenantId: string, fork: ThreadRowReco
   );
   // Standalone now, with the base's checkpoints among its own rows.
   await refreshResumePoints(tx, tenantId, [fork.id]);
+  await foldNow(tx, tenantId, [fork.id]);
 }

@@ -2,6 +2,7 @@
 // (with Codex 0.169's `history_base`) and points at its base (history_base_thread_id/seq); its
 // history reads through to the base's rows, as Codex's history_base files do. Like Codex, the fork
 // keeps the lineage's preview and name; title, first user message and token usage start empty.
+// Content search covers a thread's own lines: the inherited range counts as folded from the start.
 import { InvalidRequestError } from '../../model/errors.js';
 import { asRecord } from '../../model/rolloutLine.js';
 import { parseOrThrow } from '../../model/validate.js';
@@ -10,6 +11,7 @@ import type { StoredThread } from '../../model/thread.js';
 import type { SqlExecutor } from '../../db/database.js';
 import { encodeLine } from '../shared/preparedItem.js';
 import { historySegments, readVirtualRange } from './historySegments.js';
+import { insertItemsSql, itemArrays } from './itemRows.js';
 import { turnSpans } from './listTurnsAndItems.js';
 import { findThreadRow, requireThreadRow } from './threadLookup.js';
 import { rowToThread, type ThreadRowRecord } from './threadRow.js';
@@ -48,20 +50,16 @@ export async function forkThread(tx: SqlExecutor, tenantId: string, input: ForkT
        reasoning_effort, cwd, cli_version, name, title, preview, first_user_message, agent_nickname, agent_role, agent_path,
        approval_mode, memory_mode, history_mode, git_sha, git_branch, git_origin_url, tokens_used, token_usage,
        permission_profile, extra, created_at, updated_at, recency_at, history_base_thread_id, history_base_seq,
-       last_seq, item_count, byte_size)
+       last_seq, item_count, byte_size, search_seq)
      SELECT tenant_id, $3, $3, id, NULL, source, thread_source, originator, model_provider, model,
        reasoning_effort, cwd, cli_version, name, '', preview, NULL, agent_nickname, agent_role, agent_path,
        approval_mode, memory_mode, history_mode, git_sha, git_branch, git_origin_url, 0, NULL,
-       permission_profile, extra, at.v, at.v, at.v, id, $5::bigint, $5::bigint + 1, 1, $6
+       permission_profile, extra, at.v, at.v, at.v, id, $5::bigint, $5::bigint + 1, 1, $6, $5::bigint + 1
        FROM thread_store.threads, (SELECT thread_store.allocate_timestamp($1, $4::timestamptz) AS v) at
       WHERE tenant_id = $1 AND id = $2
      RETURNING *`,
     [tenantId, params.sourceThreadId, params.newThreadId, now, baseSeq, meta.byteSize],
   );
-  await tx.query(
-    `INSERT INTO thread_store.thread_items (tenant_id, thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text)
-     VALUES ($1, $2, 0, 'session_meta', NULL, NULL, $3, $4::jsonb, $5::jsonb, $6, $7, NULL)`,
-    [tenantId, params.newThreadId, now, meta.payloadJson, meta.extraJson, meta.rawLine, meta.byteSize],
-  );
+  await tx.query(insertItemsSql(1), itemArrays([{ tenantId, threadId: params.newThreadId, seq: 0, turnId: null, item: meta }]));
   return rowToThread(rows[0]!);
 }

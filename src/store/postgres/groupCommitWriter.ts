@@ -1,6 +1,7 @@
 // Owns group commit: every append of every live thread in the process is queued here and written
-// in batches, each batch ONE transaction (items, bookkeeping, checkpoints, derived metadata of all
-// its threads). A request's promise resolves only after its batch committed.
+// in batches, each batch ONE pipeline — one round trip, one transaction — holding the items,
+// bookkeeping, checkpoints and derived metadata of all its threads, whatever their tenants
+// (src/store/postgres/appendBatch.ts). A request's promise resolves only after its batch committed.
 //
 // Up to MAX_IN_FLIGHT batches run at once, on disjoint sets of threads: a thread with a batch in
 // flight has its later appends wait for the next batch (so per thread there is still one batch in
@@ -10,9 +11,10 @@
 // hand its seqs back and seq stays gap-free. Concurrent batches lock rows of disjoint threads; the
 // rows they may share (a tenant's clock and quota rows) are locked tenant by tenant in tenant-id
 // order, so two batches cannot deadlock. Failures:
-//  - connection lost / unknown COMMIT outcome → find out from pg_xact_status of the batch's
-//    transaction id whether it committed; if not, retry the same batch (the primary key would
-//    refuse a duplicate anyway);
+//  - connection lost / unknown COMMIT outcome → find out whether the batch committed by reading
+//    back each thread's first item (appendBatch.ts commitProbe: exact, since only this writer can
+//    have stored that content at that seq); if not, retry the same batch (the fence refuses a
+//    batch that would not continue its threads' seqs anyway);
 //  - a stale writer (claim taken over) → Conflict for that thread's requests, the rest retried;
 //  - any other error → the batch is split per thread so one thread's bad item fails only its own
 //    appends.
@@ -20,7 +22,7 @@ import { ConflictError, InternalError, ResourceExhaustedError, ThreadStoreError 
 import type { ThreadMetadataPatch } from '../../model/patch.js';
 import { isRetryableDbError, mapDbError, type Database } from '../../db/database.js';
 import { encodeLine, type PreparedItem } from '../shared/preparedItem.js';
-import { StaleWriterError, writeTenantBatch, type ThreadBatch } from './appendBatch.js';
+import { batchScope, batchSteps, commitProbe, staleWriterOf, type ThreadBatch } from './appendBatch.js';
 import type { LiveWriterState } from './liveWriter.js';
 
 export interface GroupCommitOptions {
@@ -94,6 +96,8 @@ export class GroupCommitWriter {
   private admission: Promise<void> = Promise.resolve();
   private closed = false;
   readonly stats: WriterStats = { batches: 0, items: 0, retries: 0 };
+  /** Told of every committed batch, after its appends resolved (the search indexer folds its lines). */
+  onCommit: ((threads: readonly ThreadBatch[]) => void) | null = null;
 
   constructor(
     private readonly db: Database,
@@ -273,25 +277,22 @@ export class GroupCommitWriter {
     let attempt = 0;
     while (pending.length > 0) {
       const snapshots = snapshot(pending);
-      const plan = buildPlan(pending);
-      // Learned in the transaction's first round trip; identifies it if the COMMIT answer is lost.
-      let txid: string | null = null;
+      const threads = buildPlan(pending);
+      if (threads.length === 0) {
+        for (const r of pending) r.resolve();
+        return;
+      }
       try {
-        await this.db.transaction(async (tx) => {
-          for (const [tenantId, threads] of plan) {
-            const id = await writeTenantBatch(tx, tenantId, threads);
-            txid ??= id;
-          }
-        }, { operation: 'appendItems' });
-        this.commit(pending, plan);
+        await this.db.pipeline(batchScope(threads), batchSteps(threads), 'appendItems');
+        this.commit(pending, threads);
         return;
       } catch (error) {
         restore(snapshots);
-        const cause = error instanceof ThreadStoreError && error.cause !== undefined ? error.cause : error;
-        if (cause instanceof StaleWriterError) {
-          const stale = new Set(cause.threadIds);
+        const stale = staleWriterOf(error);
+        if (stale) {
+          const ids = new Set(stale.threadIds);
           pending = pending.filter((r) => {
-            if (!stale.has(r.state.threadId)) return true;
+            if (!ids.has(r.state.threadId)) return true;
             // Not `closed`: the thread stays known to this process, and its later appends fail with
             // this Conflict (submit) rather than as an unknown thread.
             r.state.fencedBy = new ConflictError(`thread ${r.state.threadId} was taken over by another writer`);
@@ -300,12 +301,13 @@ export class GroupCommitWriter {
           });
           continue;
         }
+        const cause = error instanceof ThreadStoreError && error.cause !== undefined ? error.cause : error;
         if (isRetryableDbError(cause) && Date.now() < deadline) {
           this.stats.retries++;
           // The COMMIT may have happened before the connection died: ask the database.
           let committed: boolean;
           try {
-            committed = await this.wasCommitted(txid, deadline);
+            committed = await this.wasCommitted(threads, deadline);
           } catch (probeError) {
             // Still unreachable at the deadline: the outcome is unknown, so these appends fail and
             // their writers close (their seq state can no longer be trusted); resuming the thread
@@ -320,8 +322,7 @@ export class GroupCommitWriter {
           }
           if (committed) {
             // The snapshot was restored above; re-apply this batch's seq and turn assignment, since it did commit.
-            buildPlan(pending);
-            this.commit(pending, plan);
+            this.commit(pending, buildPlan(pending));
             return;
           }
           await sleep(Math.min(1000, 25 * 2 ** attempt++));
@@ -342,44 +343,35 @@ export class GroupCommitWriter {
   }
 
   /**
-   * After an unknown outcome: did the batch's transaction commit? Asked by transaction id, which is
-   * exact even when another writer took the thread over meanwhile, and for batches without items.
-   * No id means the first statement never answered, so COMMIT was never sent.
+   * After an unknown outcome: did the batch commit? Read back each thread's first item (exact: see
+   * appendBatch.ts commitProbe). A batch with nothing to probe (metadata only) counts as not
+   * committed: writing its patches again changes nothing.
    */
-  private async wasCommitted(txid: string | null, deadline: number): Promise<boolean> {
-    if (txid === null) return false;
+  private async wasCommitted(threads: ThreadBatch[], deadline: number): Promise<boolean> {
+    const { step, expected } = commitProbe(threads);
+    if (expected === 0) return false;
     let wait = 25;
     for (;;) {
-      // undefined: could not ask (the database is still unreachable) — keep asking until the deadline.
-      let status: string | null | undefined;
       try {
-        const { rows } = await this.db.transaction((tx) => tx.query<{ status: string | null }>('SELECT pg_xact_status($1::xid8) AS status', [txid]), {
-          operation: 'appendItems(recover)',
-        });
-        status = rows[0]?.status ?? null;
+        const [result] = await this.db.pipeline(batchScope(threads), [step], 'appendItems(recover)');
+        return Number(result?.rows[0]?.found ?? 0) === expected;
       } catch (error) {
+        // Unreachable still (the server restarting): keep asking until the deadline.
         if (Date.now() > deadline) throw error;
-        status = undefined;
       }
-      if (status === 'committed') return true;
-      if (status === 'aborted') return false;
-      if (status === null) throw new InternalError(`transaction ${txid} is too old to tell whether it committed`);
-      // 'in progress' (the old backend has not finished dying yet) or unreachable: ask again.
-      if (Date.now() > deadline) throw new InternalError(`transaction ${txid} still undecided at the retry deadline`);
       await sleep(wait);
       wait = Math.min(1000, wait * 2);
     }
   }
 
-  private commit(requests: AppendRequest[], plan: Map<string, ThreadBatch[]>): void {
+  private commit(requests: AppendRequest[], threads: ThreadBatch[]): void {
     this.stats.batches++;
-    for (const threads of plan.values()) {
-      for (const t of threads) {
-        t.state.materialized = true;
-        this.stats.items += t.items.length;
-      }
+    for (const t of threads) {
+      t.state.materialized = true;
+      this.stats.items += t.items.length;
     }
     for (const r of requests) r.resolve();
+    this.onCommit?.(threads);
   }
 }
 
@@ -399,14 +391,14 @@ function restore(snapshots: Map<LiveWriterState, Snapshot>): void {
   }
 }
 
-/** Assign seqs and turn ids in queue order, grouped by tenant then thread. */
-function buildPlan(requests: AppendRequest[]): Map<string, ThreadBatch[]> {
+/** Assign seqs and turn ids in queue order; one entry per thread. */
+function buildPlan(requests: AppendRequest[]): ThreadBatch[] {
   const byThread = new Map<LiveWriterState, ThreadBatch>();
   for (const r of requests) {
     const state = r.state;
     let t = byThread.get(state);
     if (!t) {
-      t = { state, materialize: false, items: [], patches: [] };
+      t = { state, materialize: false, firstSeq: state.nextSeq, items: [], patches: [] };
       byThread.set(state, t);
     }
     if (!state.materialized && !t.materialize && (r.items.length > 0 || r.forceMaterialize)) {
@@ -421,14 +413,7 @@ function buildPlan(requests: AppendRequest[]): Map<string, ThreadBatch[]> {
     }
     if (r.patch) t.patches.push(r.patch);
   }
-  const plan = new Map<string, ThreadBatch[]>();
-  for (const t of byThread.values()) {
-    if (!t.materialize && t.items.length === 0 && t.patches.length === 0) continue;
-    plan.set(t.state.tenantId, [...(plan.get(t.state.tenantId) ?? []), t]);
-  }
-  // Tenants in id order: concurrent batches then take the per-tenant rows they share (clock,
-  // quota) in the same order and cannot deadlock.
-  return new Map([...plan].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return [...byThread.values()].filter((t) => t.materialize || t.items.length > 0 || t.patches.length > 0);
 }
 
 function sessionMetaItem(state: LiveWriterState): PreparedItem {

@@ -4,6 +4,7 @@
 // spawn edge. Unlike live appends, nothing here filters or re-stamps lines: imports are lossless.
 import type { SqlExecutor } from '../../db/database.js';
 import type { PreparedItem } from '../shared/preparedItem.js';
+import { insertItemsSql, itemArrays } from './itemRows.js';
 
 export interface ImportTargetRow {
   id: string;
@@ -35,6 +36,7 @@ export async function loadImportTargets(tx: SqlExecutor, tenantId: string, threa
 export async function clearImportedRows(tx: SqlExecutor, tenantId: string, threadId: string): Promise<void> {
   await tx.query('DELETE FROM thread_store.thread_items WHERE tenant_id = $1 AND thread_id = $2', [tenantId, threadId]);
   await tx.query('DELETE FROM thread_store.thread_checkpoints WHERE tenant_id = $1 AND thread_id = $2', [tenantId, threadId]);
+  await tx.query('DELETE FROM thread_store.thread_search WHERE tenant_id = $1 AND thread_id = $2', [tenantId, threadId]);
 }
 
 export interface ImportedItemRow {
@@ -46,36 +48,7 @@ export interface ImportedItemRow {
 /** Insert a batch of item rows with one statement. */
 export async function insertImportedItems(tx: SqlExecutor, tenantId: string, threadId: string, rows: ImportedItemRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const seqs: number[] = [];
-  const types: string[] = [];
-  const subtypes: (string | null)[] = [];
-  const turnIds: (string | null)[] = [];
-  const tss: string[] = [];
-  const payloads: (string | null)[] = [];
-  const extras: (string | null)[] = [];
-  const raws: (string | null)[] = [];
-  const sizes: number[] = [];
-  const searches: (string | null)[] = [];
-  for (const { seq, turnId, item } of rows) {
-    seqs.push(seq);
-    types.push(item.type);
-    subtypes.push(item.subtype);
-    turnIds.push(turnId);
-    tss.push(item.line.timestamp);
-    payloads.push(item.payloadJson);
-    extras.push(item.extraJson);
-    raws.push(item.rawLine);
-    sizes.push(item.byteSize);
-    searches.push(item.searchText);
-  }
-  await tx.query(
-    `INSERT INTO thread_store.thread_items
-       (tenant_id, thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text)
-     SELECT $1, $2, r.seq, r.type, r.subtype, r.turn_id, r.ts, r.payload::jsonb, r.extra::jsonb, r.raw_line, r.byte_size, r.search_text
-       FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $12::text[])
-         AS r(seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text)`,
-    [tenantId, threadId, seqs, types, subtypes, turnIds, tss, payloads, extras, raws, sizes, searches],
-  );
+  await tx.query(insertItemsSql(1), itemArrays(rows.map(({ seq, turnId, item }) => ({ tenantId, threadId, seq, turnId, item }))));
 }
 
 export interface ImportedCheckpointRow {
@@ -207,7 +180,8 @@ export async function upsertImportedThread(tx: SqlExecutor, tenantId: string, ro
     values.push(`$${params.length}::${cast}`);
   }
   const columns = THREAD_COLUMNS.map(([, column]) => column);
-  const updates = columns.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`);
+  // The lines are new: whatever was folded into search documents before is gone (clearImportedRows).
+  const updates = [...columns.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`), 'search_seq = NULL'];
   await tx.query(
     `INSERT INTO thread_store.threads (tenant_id, ${columns.join(', ')}) VALUES ($1, ${values.join(', ')})
      ON CONFLICT (tenant_id, id) DO UPDATE SET ${updates.join(', ')}`,

@@ -2,7 +2,7 @@
 // no OFFSET, and predicates written so the partial per-sort indexes serve the default listings.
 import { parseOrThrow } from '../../model/validate.js';
 import { listThreadsParamsSchema, type ListThreadsParams, type ThreadPage, type ThreadSortKey } from '../../model/params.js';
-import type { SqlExecutor } from '../../db/database.js';
+import { preparedStatement, type Database } from '../../db/database.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { rowToThread, sourceToColumn, type ThreadRowRecord } from './threadRow.js';
 
@@ -25,7 +25,8 @@ export function encodeThreadCursor(kind: 'threads' | 'search', thread: { created
   return encodeCursor(kind, { s: sortKey, ts, id: thread.threadId });
 }
 
-export async function listThreads(tx: SqlExecutor, tenantId: string, input: ListThreadsParams = {}): Promise<ThreadPage> {
+/** One statement in one round trip (each shape of filters is prepared once per connection). */
+export async function listThreads(db: Database, tenantId: string, input: ListThreadsParams = {}): Promise<ThreadPage> {
   const params = parseOrThrow(listThreadsParamsSchema, input) as ListThreadsParams;
   const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
   const sortKey = params.sortKey ?? 'created_at';
@@ -74,9 +75,11 @@ export async function listThreads(tx: SqlExecutor, tenantId: string, input: List
   // NULLS FIRST): with PostgreSQL's defaults (DESC = NULLS FIRST) the planner would sort instead.
   const dir = desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
   const limit = p(pageSize + 1, 'int');
-  const { rows } = await tx.query<ThreadRowRecord>(
-    `${withClause}SELECT t.* FROM thread_store.threads t WHERE ${where.join(' AND ')} ORDER BY ${col} ${dir}, t.id ${dir} LIMIT ${limit}`,
+  const { rows } = await db.tenantQuery<ThreadRowRecord>(
+    tenantId,
+    preparedStatement(`${withClause}SELECT t.* FROM thread_store.threads t WHERE ${where.join(' AND ')} ORDER BY ${col} ${dir}, t.id ${dir} LIMIT ${limit}`),
     values,
+    'listThreads',
   );
   const items = rows.slice(0, pageSize).map(rowToThread);
   const last = items[items.length - 1];

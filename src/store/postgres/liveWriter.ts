@@ -1,6 +1,9 @@
 // Owns the in-process state of a live thread writer and the claim that makes it the only writer
-// of that thread across processes: a row in thread_writers whose epoch fences stale writers, kept
-// alive by heartbeats and taken over only after its lease has lapsed (a crashed process).
+// of that thread across processes: a row in thread_writers whose epoch fences stale writers (copied
+// to threads.writer_epoch, which every append batch must match). A claim lives as long as its owner
+// process does: each process keeps ONE row in writer_processes fresh with one heartbeat statement
+// per interval, whatever the number of live threads or tenants it holds, and a claim is taken over
+// only when its owner has not beaten within the claimant's lease (a crashed or stalled process).
 import { ConflictError } from '../../model/errors.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { SqlExecutor } from '../../db/database.js';
@@ -50,17 +53,27 @@ export function liveKey(tenantId: string, threadId: string): string {
 }
 
 /**
- * Claim the thread for this process. Returns the new epoch; Conflict when another live writer
- * holds an unexpired claim.
+ * Claim the thread for this process (whose writer_processes row must exist: see beatProcess).
+ * Returns the new epoch, also written to the thread's row when it is stored, so the previous
+ * writer's next batch fails its fence; Conflict when another process holds the claim and is alive.
+ * Taking the row's lock also waits for that writer's batch in flight, if any.
  */
 export async function claimThread(tx: SqlExecutor, tenantId: string, threadId: string, owner: string, leaseMs: number): Promise<number> {
   const { rows } = await tx.query<{ epoch: number }>(
-    `INSERT INTO thread_store.thread_writers AS w (tenant_id, thread_id, epoch, owner, heartbeat_at)
-     VALUES ($1, $2, 1, $3, now())
-     ON CONFLICT (tenant_id, thread_id) DO UPDATE
-       SET epoch = w.epoch + 1, owner = excluded.owner, heartbeat_at = now()
-       WHERE w.heartbeat_at < now() - make_interval(secs => $4::double precision / 1000)
-     RETURNING epoch`,
+    `WITH claim AS (
+       INSERT INTO thread_store.thread_writers AS w (tenant_id, thread_id, epoch, owner, heartbeat_at)
+       VALUES ($1, $2, 1, $3, now())
+       ON CONFLICT (tenant_id, thread_id) DO UPDATE
+         SET epoch = w.epoch + 1, owner = excluded.owner, heartbeat_at = now()
+         -- This very process (an earlier handle of it was closed or lost its connection), or a dead one.
+         WHERE w.owner = excluded.owner OR NOT EXISTS (
+           SELECT 1 FROM thread_store.writer_processes p
+            WHERE p.owner = w.owner AND p.heartbeat_at >= now() - make_interval(secs => $4::double precision / 1000))
+       RETURNING epoch
+     ), fence AS (
+       UPDATE thread_store.threads t SET writer_epoch = claim.epoch FROM claim WHERE t.tenant_id = $1 AND t.id = $2
+     )
+     SELECT epoch FROM claim`,
     [tenantId, threadId, owner, leaseMs],
   );
   const row = rows[0];
@@ -72,15 +85,23 @@ export async function releaseClaim(tx: SqlExecutor, tenantId: string, threadId: 
   await tx.query('DELETE FROM thread_store.thread_writers WHERE tenant_id = $1 AND thread_id = $2 AND epoch = $3', [tenantId, threadId, epoch]);
 }
 
-/** Refresh the claims of `states` (one tenant); returns the thread ids whose claim is gone. */
-export async function heartbeatClaims(tx: SqlExecutor, tenantId: string, states: LiveWriterState[]): Promise<string[]> {
-  const { rows } = await tx.query<{ thread_id: string }>(
-    `UPDATE thread_store.thread_writers w SET heartbeat_at = now()
-       FROM unnest($2::uuid[], $3::bigint[]) AS c(thread_id, epoch)
-      WHERE w.tenant_id = $1 AND w.thread_id = c.thread_id AND w.epoch = c.epoch
-      RETURNING w.thread_id`,
-    [tenantId, states.map((s) => s.threadId), states.map((s) => s.epoch)],
+/**
+ * The process heartbeat: ONE statement, whatever the number of live threads and tenants. Registers
+ * the process on first use (its claims count as alive from then on) and, now and then, forgets
+ * processes silent for a day (their claims stay takeable: a missing owner row is a dead owner).
+ */
+export async function beatProcess(exec: SqlExecutor, owner: string, forgetSilent = false): Promise<void> {
+  await exec.query(
+    `WITH beat AS (
+       INSERT INTO thread_store.writer_processes (owner, heartbeat_at) VALUES ($1, now())
+       ON CONFLICT (owner) DO UPDATE SET heartbeat_at = now()
+     )
+     DELETE FROM thread_store.writer_processes WHERE $2 AND heartbeat_at < now() - interval '1 day'`,
+    [owner, forgetSilent],
   );
-  const alive = new Set(rows.map((r) => r.thread_id));
-  return states.filter((s) => !alive.has(s.threadId)).map((s) => s.threadId);
+}
+
+/** A process that closes stops holding claims: its row goes (its claims were released before). */
+export async function forgetProcess(exec: SqlExecutor, owner: string): Promise<void> {
+  await exec.query('DELETE FROM thread_store.writer_processes WHERE owner = $1', [owner]);
 }

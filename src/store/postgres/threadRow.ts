@@ -43,6 +43,11 @@ export interface ThreadRowRecord {
   last_seq: number;
   item_count: number;
   byte_size: number;
+  resume_checkpoint_seq: number | null;
+  resume_seq: number;
+  compactions_before_resume: number;
+  writer_epoch: number | null;
+  search_seq: number | null;
 }
 
 /**

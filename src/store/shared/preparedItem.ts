@@ -29,7 +29,6 @@ export interface PreparedItem {
   /** The whole line as JSON text when JSONB cannot hold it. */
   rawLine: string | null;
   byteSize: number;
-  searchText: string | null;
 }
 
 // An escape that JSON.stringify emits only for NUL or a lone surrogate, preceded by an even number
@@ -73,7 +72,6 @@ export function encodeLine(line: StoredRolloutLine, whole = JSON.stringify(line)
     extraJson: safe && hasExtra ? JSON.stringify(rest) : null,
     rawLine: safe ? null : whole,
     byteSize,
-    searchText: searchTextOf(line),
   };
 }
 
@@ -86,7 +84,14 @@ export function decodeLine(row: { ts: string; type: string; payload: unknown; ex
 
 const CONTEXTUAL_PREFIX = /^\s*<(environment_context|user_instructions|user_shell_command|turn_aborted|token_budget|context_window|permissions instructions|skills_instructions|subagent_notification)\b/;
 
-/** Visible user/assistant text, for content search: message response items only. */
+/**
+ * Visible user/assistant text, for content search: message response items only, input_text /
+ * output_text parts joined by a newline, contextual fragments left out. U+0000, U+001E (the record
+ * separator of a search document) and lone surrogates become U+FFFD, so text in a line that had to
+ * be kept as raw JSON text is found like any other. PostgreSQL folds and searches with the same rule
+ * in SQL (thread_store.search_text, drizzle/0009_*.sql); test/store/searchText.test.ts holds the
+ * two to the same answers.
+ */
 export function searchTextOf(line: RolloutLine): string | null {
   if (line.type !== 'response_item') return null;
   const payload = asRecord(line.payload);
@@ -102,6 +107,5 @@ export function searchTextOf(line: RolloutLine): string | null {
     texts.push(p.text);
   }
   const text = texts.join('\n');
-  // JSONB-unsafe characters cannot go into a text column either; search just skips them.
-  return text === '' ? null : text.replace(/\u0000/g, '').toWellFormed();
+  return text === '' ? null : text.replace(/[\u0000\u001e]/g, '\ufffd').toWellFormed();
 }

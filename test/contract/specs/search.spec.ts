@@ -61,6 +61,19 @@ export function searchSpec(ctx: ContractContext): void {
       expect(hit.snippet).toContain('Report');
     });
 
+    it('finds text in lines kept as raw JSON text (U+0000, lone surrogates)', async () => {
+      const store = ctx.store();
+      const nul = await makeThread(store, { lines: [message('user', 'quokka\u0000marmot')], patch: { preview: 'p' } });
+      const lone = await makeThread(store, { lines: [message('assistant', 'wombat \ud800 numbat')], patch: { preview: 'p' } });
+      expect(await searchIds(store, 'quokka')).toEqual(new Set([nul]));
+      expect(await searchIds(store, 'MARMOT')).toEqual(new Set([nul]));
+      expect(await searchIds(store, 'numbat')).toEqual(new Set([lone]));
+      // The unstorable characters read as U+FFFD, so words on either side do not run together.
+      expect(await searchIds(store, 'quokkamarmot')).toEqual(new Set());
+      const hit = (await store.searchThreads({ searchTerm: 'quokka' })).items[0]!;
+      expect(hit.snippet).toBe('quokka\ufffdmarmot');
+    });
+
     it('treats %, _ and \\ literally', async () => {
       const store = ctx.store();
       const percent = await makeThread(store, { lines: [message('user', 'we are 100% done')] });

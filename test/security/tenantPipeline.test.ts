@@ -1,9 +1,11 @@
-// Database.tenantQuery — the one-round-trip tenant statement (src/db/tenantScopedQuery.ts) — run
-// as the application role: it sees exactly the given tenant's rows (RLS as in a tenant
-// transaction), the tenant setting (and a generic-plan statement's plan_cache_mode) does not
-// survive the statement on the pooled connection, errors arrive typed and leave the connection
-// usable (the named statements stay valid), and many interleaved tenants on a small pool never see
-// each other's rows. On PGlite tenantQuery is a tenant transaction; the same assertions hold there.
+// Database.pipeline / tenantQuery — statements sent with their tenant scope in one round trip
+// (src/db/tenantPipeline.ts) — run as the application role: a statement sees exactly the scope's
+// rows (RLS as in a tenant transaction), the setting (and a generic-plan statement's
+// plan_cache_mode) does not survive the pipeline on the pooled connection, errors arrive typed and
+// leave the connection usable (the named statements stay valid), a pipeline's statements commit or
+// roll back together, a scope of several tenants (the group-commit writer's) reads and writes
+// exactly those tenants' rows, and many interleaved tenants on a small pool never see each other's
+// rows. On PGlite a pipeline is a tenant transaction; the same assertions hold there.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +32,7 @@ const PLAN_MODE: NamedStatement = {
   genericPlan: true,
 };
 
-describe('Database.tenantQuery (one round trip, application role)', () => {
+describe('Database.pipeline and tenantQuery (one round trip, application role)', () => {
   let test: TestDatabase;
   let owner: Database;
   let service: ThreadStoreService;
@@ -126,5 +128,45 @@ describe('Database.tenantQuery (one round trip, application role)', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it("a pipeline's statements commit together, or not at all", async () => {
+    const [a] = tenants;
+    const thread = seeded.get(a!)![0]!;
+    const rename: NamedStatement = { name: 'test_pipeline_rename', text: 'UPDATE thread_store.threads SET name = $2 WHERE tenant_id = $1 AND id = $3' };
+    const nameOf = async () => (await app.tenantQuery<{ name: string | null }>(a!, { name: 'test_pipeline_name', text: 'SELECT name FROM thread_store.threads WHERE id = $1' }, [thread], 'test')).rows[0]!.name;
+    await app.pipeline(a!, [{ statement: rename, params: [a, 'first', thread] }, { statement: ITEMS_OF, params: [thread] }], 'test');
+    expect(await nameOf()).toBe('first');
+    // The second statement fails: the first one's update is rolled back with it.
+    const error = await app
+      .pipeline(a!, [{ statement: rename, params: [a, 'second', thread] }, { statement: ITEMS_OF, params: ['not-a-uuid'] }], 'test')
+      .then(() => null, (e: unknown) => e as { code?: string });
+    expect(error?.code).toBe('InvalidRequest');
+    expect(await nameOf()).toBe('first');
+  });
+
+  it('a scope of several tenants reads and writes exactly their rows; a row of another tenant is refused', async () => {
+    const [a, b, c] = tenants;
+    const [result] = await app.pipeline([a!, b!], [{ statement: THREAD_IDS, params: [] }], 'test');
+    expect(new Set((result!.rows as { tenant: string }[]).map((r) => r.tenant))).toEqual(new Set([a, b]));
+    expect(result!.rows).toHaveLength(seeded.get(a!)!.length + seeded.get(b!)!.length);
+    // c's row is invisible even when named, so an update by id touches nothing.
+    const cThread = seeded.get(c!)![0]!;
+    const [touched] = await app.pipeline([a!, b!], [{ statement: { text: `UPDATE thread_store.threads SET name = 'x' WHERE id = $1` }, params: [cThread] }], 'test');
+    expect(touched!.rowCount).toBe(0);
+    // Writing a row of c under the scope {a, b} breaks the policy's WITH CHECK (42501).
+    const refused = await app
+      .pipeline(
+        [a!, b!],
+        [{ statement: { text: `INSERT INTO thread_store.thread_writers (tenant_id, thread_id, epoch, owner) VALUES ($1, $2, 1, 'intruder')` }, params: [c, randomUUID()] }],
+        'test',
+      )
+      .then(() => null, (e: unknown) => e as { cause?: { code?: string } });
+    expect(refused?.cause?.code).toBe('42501');
+    // A set is not a single tenant: no tenant registers itself under it (tenants' WITH CHECK).
+    const notSingle = await app
+      .pipeline([a!, b!], [{ statement: { text: `INSERT INTO thread_store.tenants (id, name) VALUES ($1, $2)` }, params: [a, `t-${randomUUID()}`] }], 'test')
+      .then(() => null, (e: unknown) => e as { cause?: { code?: string } });
+    expect(notSingle?.cause?.code).toBe('42501');
   });
 });

@@ -1,0 +1,113 @@
+// Content search off the acknowledgement path (src/store/postgres/searchIndex.ts): an append only
+// marks its thread for folding; the fold writes one document per thread per round, in the
+// background. Proven here against PostgreSQL (or the embedded one): a committed line is found at
+// once, folded or not, with the same snippet; folding writes the documents and moves search_seq to
+// the thread's last line; a process that dies before folding loses nothing (the next searcher finds
+// the text line by line and schedules the fold); deleting a thread takes its documents with it.
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { newUuidV7 } from '../../src/model/ids.js';
+import type { RolloutLine } from '../../src/model/rolloutLine.js';
+import type { ThreadStore } from '../../src/store/ThreadStore.js';
+import { LiveThread } from '../../src/live/LiveThread.js';
+import { createParamsFromMeta, FIXTURE, loadFixture } from '../contract/fixtures.js';
+import { responseMessage, useOwnServices, type OwnService } from '../live/helpers.js';
+
+const file = useOwnServices();
+const META = loadFixture(FIXTURE.interruptFail).meta;
+/** Folding never happens by itself in these tests: only flushSearchIndex folds. */
+const NO_BACKGROUND_FOLD = { search: { foldDelayMs: 3_600_000 } };
+
+const said = (text: string): RolloutLine => responseMessage('user', text);
+
+async function foldState(own: OwnService, tenantId: string, threadId: string): Promise<{ docs: number; searchSeq: number | null; lastSeq: number }> {
+  return own.db.transaction(
+    async (tx) => {
+      const { rows } = await tx.query<{ docs: number; search_seq: string | null; last_seq: string }>(
+        `SELECT (SELECT count(*)::int FROM thread_store.thread_search d WHERE d.tenant_id = t.tenant_id AND d.thread_id = t.id) AS docs,
+                t.search_seq, t.last_seq
+           FROM thread_store.threads t WHERE t.tenant_id = $1 AND t.id = $2`,
+        [tenantId, threadId],
+      );
+      const r = rows[0]!;
+      return { docs: r.docs, searchSeq: r.search_seq === null ? null : Number(r.search_seq), lastSeq: Number(r.last_seq) };
+    },
+    { tenantId, operation: 'test' },
+  );
+}
+
+async function hits(store: ThreadStore, term: string): Promise<{ id: string; snippet: string }[]> {
+  const page = await store.searchThreads({ searchTerm: term });
+  return page.items.map((h) => ({ id: h.thread.threadId, snippet: h.snippet }));
+}
+
+describe('search index (folded behind the acknowledgement)', () => {
+  it('a committed line is found at once, before and after its fold, with the same snippet', async () => {
+    const own = await file.own(NO_BACKGROUND_FOLD);
+    const tenantId = randomUUID();
+    const store = own.service.forTenant(tenantId);
+    const live = await LiveThread.create(store, createParamsFromMeta(META, { threadId: newUuidV7() }));
+    await live.append([said('first line mentions an axolotl'), said(`${'padding '.repeat(30)}the AXOLOTL again ${'tail '.repeat(30)}`)]);
+    const before = await hits(store, 'axolotl');
+    expect(before).toHaveLength(1);
+    expect(before[0]!.snippet).toBe('first line mentions an axolotl');
+    expect(await foldState(own, tenantId, live.threadId)).toMatchObject({ docs: 0, searchSeq: null });
+
+    await own.service.flushSearchIndex();
+    const folded = await foldState(own, tenantId, live.threadId);
+    expect(folded.docs).toBe(1);
+    expect(folded.searchSeq).toBe(folded.lastSeq);
+    expect(await hits(store, 'axolotl')).toEqual(before);
+    // A match inside the second line of the document: the snippet is cut from that line alone.
+    const second = await hits(store, 'axolotl again');
+    expect(second[0]!.snippet).toMatch(/^….*the AXOLOTL again.*…$/);
+    expect(second[0]!.snippet).not.toContain('first line');
+
+    // New lines after a fold are found line by line until the next fold, then in a second document.
+    await live.append([said('later: a narwhal')]);
+    expect((await hits(store, 'narwhal')).map((h) => h.id)).toEqual([live.threadId]);
+    await own.service.flushSearchIndex();
+    expect(await foldState(own, tenantId, live.threadId)).toMatchObject({ docs: 2 });
+    expect((await hits(store, 'narwhal')).map((h) => h.id)).toEqual([live.threadId]);
+    await live.shutdown();
+  });
+
+  it('a process that dies before folding loses nothing: the next searcher finds the text and folds it', async () => {
+    const dying = await file.own(NO_BACKGROUND_FOLD);
+    const tenantId = randomUUID();
+    const live = await LiveThread.create(dying.service.forTenant(tenantId), createParamsFromMeta(META, { threadId: newUuidV7() }));
+    await live.append([said('the okapi was acknowledged')]);
+    // The process is gone: its pending folds with it (its connections are simply dropped).
+    await dying.db.close();
+
+    const next = await file.own(NO_BACKGROUND_FOLD);
+    const store = next.service.forTenant(tenantId);
+    expect((await hits(store, 'okapi')).map((h) => h.id)).toEqual([live.threadId]);
+    expect(await foldState(next, tenantId, live.threadId)).toMatchObject({ docs: 0 });
+    // That search saw the unfolded thread and scheduled it; a flush of the searching process folds it.
+    await next.service.flushSearchIndex();
+    expect(await foldState(next, tenantId, live.threadId)).toMatchObject({ docs: 1 });
+    expect((await hits(store, 'okapi')).map((h) => h.id)).toEqual([live.threadId]);
+  });
+
+  it('deleting a thread removes its documents; other threads keep theirs', async () => {
+    const own = await file.own(NO_BACKGROUND_FOLD);
+    const tenantId = randomUUID();
+    const store = own.service.forTenant(tenantId);
+    const threads: LiveThread[] = [];
+    for (const word of ['pangolin', 'pangolin too']) {
+      const live = await LiveThread.create(store, createParamsFromMeta(META, { threadId: newUuidV7() }));
+      await live.append([said(`a ${word}`)]);
+      await live.shutdown();
+      threads.push(live);
+    }
+    await own.service.flushSearchIndex();
+    await store.deleteThread({ threadId: threads[0]!.threadId });
+    expect((await hits(store, 'pangolin')).map((h) => h.id)).toEqual([threads[1]!.threadId]);
+    const left = await own.db.transaction(
+      async (tx) => (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM thread_store.thread_search WHERE tenant_id = $1 AND thread_id = $2', [tenantId, threads[0]!.threadId])).rows[0]!.n,
+      { tenantId, operation: 'test' },
+    );
+    expect(left).toBe(0);
+  });
+});
