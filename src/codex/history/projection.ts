@@ -207,7 +207,7 @@ export class FileProjector {
   /** An `error` event fails the turn it happens in (older Codex wrote it before a plain task_complete). */
   private failTurn(payload: Record<string, unknown>): void {
     const turn = this.currentTurn === null ? undefined : this.turns.get(this.currentTurn);
-    if (!turn || turn.status !== 'inProgress') return;
+    if (turn?.status !== 'inProgress') return;
     turn.error = turnError(payload);
   }
 
