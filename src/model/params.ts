@@ -151,7 +151,8 @@ export interface ListTurnsParams {
 export interface StoredTurn {
   turnId: string;
   status: TurnStatus;
-  error: { message: string; additionalDetails: unknown } | null;
+  /** A failed turn's error as its events carry it: `codexErrorInfo` is Codex's `codex_error_info` (e.g. `"internal_server_error"`). */
+  error: { message: string; codexErrorInfo: unknown; additionalDetails: unknown } | null;
   /** Seconds since the epoch, as Codex reports them. */
   startedAt: number | null;
   completedAt: number | null;
