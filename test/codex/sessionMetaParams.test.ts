@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { LiveThread } from '../../src/live/LiveThread.js';
 import type { CreateThreadParams } from '../../src/model/params.js';
 import { InMemoryThreadStoreService } from '../../src/store/memory/index.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
@@ -153,6 +154,23 @@ describe.each(SAMPLES)('every session_meta Codex $version wrote goes through cre
       });
     }
   }, 120_000);
+});
+
+describe('LiveThread.create with a session_meta of Codex', () => {
+  it('accepts it and the stored thread keeps its git info and base instructions', async () => {
+    const file = rolloutFiles(SAMPLES[1]!.home).find((f) => f.includes('01a23aa9-4049-76b2-b1b1-74748c3dc331'))!;
+    const [first, ...rest] = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string; payload: Meta });
+    const meta = first!.payload;
+    const store = new InMemoryThreadStoreService().forTenant(randomUUID());
+    const live = await LiveThread.create(store, paramsOf(meta));
+    await live.append(rest.slice(0, 12) as never);
+    await live.shutdown();
+    const thread = await store.readThread({ threadId: meta.id as string });
+    const git = meta.git as { commit_hash: string; branch: string; repository_url: string };
+    expect(thread.gitInfo).toEqual({ sha: git.commit_hash, branch: git.branch, originUrl: git.repository_url });
+    const history = await store.loadHistory({ threadId: meta.id as string });
+    expect((history.items[0]!.payload as Meta).base_instructions).toEqual(meta.base_instructions);
+  });
 });
 
 describe('git info in both of Codex spellings', () => {
