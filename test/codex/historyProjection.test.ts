@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRolloutFileName } from '../../src/codex/codexHome.js';
 import { projectFile, type FileProjection, type ProjectionInput } from '../../src/codex/history/projection.js';
@@ -121,5 +122,91 @@ describe('shlex join (Codex shows argv as one shell string)', () => {
     expect(shlexQuote("it's")).toBe(`"it's"`);
     expect(shlexQuote('naïve')).toBe("'naïve'");
     expect(shlexJoin(['/bin/bash', '-lc', 'git status --short && git log --oneline -2'])).toBe("/bin/bash -lc 'git status --short && git log --oneline -2'");
+  });
+});
+
+describe('projection rules beyond the samples', () => {
+  const ts = '2026-01-01T00:00:00.000Z';
+  const ev = (payload: Record<string, unknown>) => ({ timestamp: ts, type: 'event_msg', payload });
+  const user = (turn: string, id: string) => ev({ type: 'item_completed', turn_id: turn, item: { type: 'UserMessage', id, content: [{ type: 'text', text: id, text_elements: [] }] } });
+  const agent = (turn: string, id: string, phase?: string) =>
+    ev({ type: 'item_completed', turn_id: turn, item: { type: 'AgentMessage', id, content: [{ type: 'Text', text: id }], ...(phase ? { phase } : {}) } });
+  const inputs = (lines: object[]) => lines.map((line, i) => ({ line: line as ProjectionInput['line'], startByte: i * 10, endByte: i * 10 + 10 }));
+
+  it('an error event fails its turn; an unfinished turn stays inProgress; rollbacks drop the last turns', () => {
+    const p = projectFile('t', inputs([
+      { timestamp: ts, type: 'session_meta', payload: { id: 't' } },
+      ev({ type: 'task_started', turn_id: 'a', started_at: 1 }),
+      user('a', 'u1'),
+      ev({ type: 'error', message: 'boom', codex_error_info: 'usage_limit_exceeded' }),
+      ev({ type: 'task_complete', turn_id: 'a', completed_at: 2, duration_ms: 5 }),
+      ev({ type: 'task_started', turn_id: 'b' }),
+      ev({ type: 'task_complete', turn_id: 'b' }),
+      ev({ type: 'thread_rolled_back', num_turns: 1 }),
+      ev({ type: 'task_started', turn_id: 'c' }),
+      user('c', 'u2'),
+      agent('c', 'm1'),
+    ]));
+    expect(p.turns.map((t) => [t.turnId, t.status, t.error?.codexErrorInfo ?? null, t.rolloutEndOrdinal])).toEqual([
+      ['a', 'failed', 'usageLimitExceeded', 4],
+      ['c', 'inProgress', null, null],
+    ]);
+    expect(p.items.map((i) => i.itemId)).toEqual(['u1', 'u2', 'm1']);
+    expect(p.turns[1]).toMatchObject({ firstUserItemId: 'u2', finalAgentItemId: null, rolloutByteOffset: 80 });
+    expect(p).toMatchObject({ nextOrdinal: 11, nextByteOffset: 110 });
+  });
+
+  it("the final agent item: the last final_answer, else once ended the last one without phase", () => {
+    const p = projectFile('t', inputs([
+      ev({ type: 'task_started', turn_id: 'a' }),
+      agent('a', 'c1', 'commentary'),
+      agent('a', 'p1'),
+      agent('a', 'f1', 'final_answer'),
+      agent('a', 'p2'),
+      ev({ type: 'task_complete', turn_id: 'a' }),
+      ev({ type: 'task_started', turn_id: 'b' }),
+      agent('b', 'c2', 'commentary'),
+      agent('b', 'p3'),
+      ev({ type: 'turn_aborted', turn_id: 'b' }),
+    ]));
+    expect(p.turns.map((t) => [t.status, t.finalAgentItemId])).toEqual([
+      ['completed', 'f1'],
+      ['interrupted', 'p3'],
+    ]);
+  });
+
+  it('a duplicate item keeps its first ordinal and takes the later snapshot', () => {
+    const p = projectFile('t', inputs([ev({ type: 'task_started', turn_id: 'a' }), agent('a', 'm'), agent('a', 'm', 'final_answer')]));
+    expect(p.items).toHaveLength(1);
+    expect(p.items[0]).toMatchObject({ rolloutOrdinal: 1, updatedAtOrdinal: 2, item: { phase: 'final_answer' } });
+  });
+
+  it('property: every generated turn comes back with its span, status and items', () => {
+    const status = fc.constantFrom('task_complete', 'turn_aborted', 'failed');
+    fc.assert(
+      fc.property(fc.array(fc.record({ items: fc.nat(4), end: status }), { maxLength: 12 }), (turns) => {
+        const lines: object[] = [];
+        const expected: { id: string; start: number; end: number; status: string; items: string[] }[] = [];
+        turns.forEach((t, n) => {
+          const id = `turn-${n}`;
+          const start = lines.length;
+          lines.push(ev({ type: 'task_started', turn_id: id }));
+          const items: string[] = [];
+          for (let i = 0; i < t.items; i++) {
+            const itemId = `${id}-item-${i}`;
+            items.push(itemId);
+            lines.push(i === 0 ? user(id, itemId) : agent(id, itemId));
+          }
+          lines.push(
+            t.end === 'failed' ? ev({ type: 'task_complete', turn_id: id, error: { message: 'x' } }) : ev({ type: t.end, turn_id: id }),
+          );
+          expected.push({ id, start, end: lines.length - 1, status: t.end === 'task_complete' ? 'completed' : t.end === 'turn_aborted' ? 'interrupted' : 'failed', items });
+        });
+        const p = projectFile('t', inputs(lines));
+        expect(p.turns.map((t) => ({ id: t.turnId, start: t.rolloutOrdinal, end: t.rolloutEndOrdinal, status: t.status, items: p.items.filter((i) => i.turnId === t.turnId).map((i) => i.itemId) }))).toEqual(expected);
+        for (const t of p.turns) expect([t.rolloutByteOffset, t.rolloutEndByteOffset]).toEqual([t.rolloutOrdinal * 10, t.rolloutEndOrdinal! * 10 + 10]);
+        expect(p.turns.map((t) => t.firstUserItemId)).toEqual(expected.map((e) => e.items[0] ?? null));
+      }),
+    );
   });
 });

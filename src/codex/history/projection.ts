@@ -113,6 +113,8 @@ export class FileProjector {
   private readonly turns = new Map<string, ProjectedTurn>();
   private readonly order: string[] = [];
   private readonly items = new Map<string, ProjectedItem>();
+  /** Each turn's items in file order (the summary ids are found without scanning every item). */
+  private readonly turnItems = new Map<string, ProjectedItem[]>();
   private currentTurn: string | null = null;
   private nextOrdinal: number;
   private nextByteOffset = 0;
@@ -227,7 +229,11 @@ export class FileProjector {
       existing.completedAtMs = completedAtMs;
     } else {
       const createdAtMs = startedAtMs ?? timestampMs(timestamp) ?? 0;
-      this.items.set(key, { turnId, itemId: item.id, rolloutOrdinal: ordinal, updatedAtOrdinal: ordinal, createdAtMs, startedAtMs, completedAtMs, item });
+      const row: ProjectedItem = { turnId, itemId: item.id, rolloutOrdinal: ordinal, updatedAtOrdinal: ordinal, createdAtMs, startedAtMs, completedAtMs, item };
+      this.items.set(key, row);
+      const list = this.turnItems.get(turnId) ?? [];
+      list.push(row);
+      this.turnItems.set(turnId, list);
     }
     if (turn.status === 'inProgress') this.refreshSummary(turn);
   }
@@ -236,19 +242,26 @@ export class FileProjector {
     for (let i = 0; i < numTurns && this.order.length > 0; i++) {
       const turnId = this.order.pop()!;
       this.turns.delete(turnId);
-      for (const [key, item] of this.items) if (item.turnId === turnId) this.items.delete(key);
+      for (const item of this.turnItems.get(turnId) ?? []) this.items.delete(`${turnId}\u0000${item.itemId}`);
+      this.turnItems.delete(turnId);
       if (this.currentTurn === turnId) this.currentTurn = null;
     }
   }
 
+  /** Codex's `first_user_item_id` / `final_agent_item_id` update (a turn change or, in progress, a new item). */
   private refreshSummary(turn: ProjectedTurn): void {
-    const items = [...this.items.values()].filter((i) => i.turnId === turn.turnId).sort((a, b) => a.rolloutOrdinal - b.rolloutOrdinal);
+    const items = this.turnItems.get(turn.turnId) ?? [];
     turn.firstUserItemId ??= items.find((i) => i.item.type === 'userMessage')?.itemId ?? null;
-    const agents = items.filter((i) => i.item.type === 'agentMessage');
-    const finalAnswer = agents.filter((i) => i.item.phase === 'final_answer').at(-1);
     const ended = turn.status !== 'inProgress';
-    const plain = ended ? agents.filter((i) => i.item.phase === null || i.item.phase === undefined).at(-1) : undefined;
-    turn.finalAgentItemId = finalAnswer?.itemId ?? plain?.itemId ?? turn.finalAgentItemId;
+    let finalAnswer: string | null = null;
+    let plain: string | null = null;
+    for (let i = items.length - 1; i >= 0 && finalAnswer === null; i--) {
+      const item = items[i]!.item;
+      if (item.type !== 'agentMessage') continue;
+      if (item.phase === 'final_answer') finalAnswer = item.id;
+      else if (ended && plain === null && (item.phase === null || item.phase === undefined)) plain = item.id;
+    }
+    turn.finalAgentItemId = finalAnswer ?? plain ?? turn.finalAgentItemId;
   }
 
   finish(): FileProjection {
