@@ -252,6 +252,24 @@ describe('export of selected threads', () => {
     expect(sqliteRows(join(out, 'thread_history_1.sqlite'), 'thread_turns', 'thread_id').filter((t) => t.thread_id === '01a20db4-1043-78d3-8e6e-3373c24f660e')).toHaveLength(1);
   });
 
+  it('an interrupted export leaves no Codex database behind (a half-filled index would hide threads)', async () => {
+    const out = join(dir, 'interrupted');
+    const controller = new AbortController();
+    const error = await exportCodexHome({
+      db: service.database,
+      tenantId: tenantA,
+      outDir: out,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.threadsDone === 3) controller.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('AbortError');
+    const files = listFiles(out);
+    expect(files.filter((f) => f.includes('sessions/')).length).toBeGreaterThan(0);
+    expect(files.filter((f) => f.includes('.sqlite'))).toEqual([]);
+  });
+
   it('refuses to touch a state_5.sqlite that is not Codex\'s, writing nothing', async () => {
     const target = await mkdtemp(join(dir, 'foreign-'));
     const foreign = new Sqlite(join(target, 'state_5.sqlite'));
