@@ -5,9 +5,8 @@
 // archived, every provider and source kind) and thread/read with turns of every thread, once plainly
 // and once after thread/resume of each thread. Everything Codex answers must be identical apart
 // from file paths (compared relative to each home) and the runtime-only fields (status,
-// environments, canAcceptDirectInput). Pairs: the 0.169 sample with Codex 0.169 and 0.171 (0.171
-// migrates the files Codex 0.169 wrote, and ours, from schema 62/8 to 64/9), the 0.171 sample with
-// Codex 0.171.
+// environments, canAcceptDirectInput). Both samples with both CLIs: 0.171 migrates the files Codex
+// 0.169 wrote, and ours, from schema 62/8 to 64/9; 0.169 reads files a newer Codex migrated.
 //
 // Each Codex version runs only when installed outside the project (see codexAppServer.ts):
 //   npm install --prefix /tmp/codex-0169 --no-save @openai/codex@0.169.0
@@ -34,6 +33,7 @@ const PAIRS: Pair[] = (
   [
     ['0.169', SAMPLES[0]!],
     ['0.171', SAMPLES[0]!],
+    ['0.169', SAMPLES[1]!],
     ['0.171', SAMPLES[1]!],
   ] as const
 ).map(([codex, sample]) => ({ codex, sample, bin: findCodexBin(codex) }));
