@@ -32,3 +32,7 @@ export * from './tenancy/index.js';
 export * from './analytics/index.js';
 export { importCodexHome, type ImportOptions, type ImportSummary } from './codex/import/index.js';
 export { exportCodexHome, type ExportOptions, type ExportSummary } from './codex/export/index.js';
+// What Codex's app-server answers for a stored thread (thread/list, thread/read with turns and items).
+export { toCodexThread, codexTurns, codexSessionSource } from './codex/appServer.js';
+export type { CodexThread, CodexTurn, CodexThreadView, CodexGitInfo, CodexThreadSection } from './codex/appServer.js';
+export type { ThreadItemJson } from './codex/history/threadItem.js';

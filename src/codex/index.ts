@@ -71,3 +71,25 @@ export {
   type WriteRolloutOptions,
   type WriteRolloutResult,
 } from './rolloutWriter.js';
+export {
+  toCodexThread,
+  codexTurns,
+  codexTurnsOf,
+  codexSessionSource,
+  type CodexThread,
+  type CodexTurn,
+  type CodexThreadView,
+  type CodexGitInfo,
+  type CodexThreadSection,
+} from './appServer.js';
+export {
+  FileProjector,
+  projectFile,
+  type FileProjection,
+  type ProjectedTurn,
+  type ProjectedItem,
+  type ProjectedTurnError,
+  type ProjectedTurnStatus,
+  type ProjectionInput,
+} from './history/projection.js';
+export { threadItemFromCore, type ThreadItemJson } from './history/threadItem.js';

@@ -67,6 +67,13 @@ export interface StateThreadRow {
   columns: Record<string, SqliteValue>;
 }
 
+/** A `thread_sections` row (`appearance` decoded from its JSON text when it is JSON). */
+export interface StateSection {
+  id: string;
+  name: string;
+  appearance: unknown;
+}
+
 export interface StateSpawnEdge {
   parentThreadId: string;
   childThreadId: string;
@@ -91,6 +98,7 @@ export interface StateDbContents {
   readonly threadColumns: string[];
   readonly threads: StateThreadRow[];
   readonly spawnEdges: StateSpawnEdge[];
+  readonly sections: StateSection[];
 }
 
 /** Values below this are seconds, as in Codex's migration 0025. */
@@ -257,6 +265,27 @@ export class StateDb {
     }));
   }
 
+  /** `thread_sections` rows (empty when the table does not exist). */
+  sections(): StateSection[] {
+    if (!this.hasTable('thread_sections')) return [];
+    const cols = new Set((this.db.prepare('PRAGMA table_info(thread_sections)').all() as { name: string }[]).map((r) => r.name));
+    if (!cols.has('id') || !cols.has('name')) return [];
+    const appearance = cols.has('appearance') ? 'appearance' : 'NULL';
+    const rows = this.db.prepare<[], Record<string, SqliteValue>>(`SELECT id, name, ${appearance} AS appearance FROM thread_sections ORDER BY id`).all();
+    return rows.map((r) => {
+      const text = toStr(r.appearance);
+      let decoded: unknown = text;
+      if (text !== null) {
+        try {
+          decoded = JSON.parse(text);
+        } catch {
+          // not JSON: keep the text
+        }
+      }
+      return { id: toStr(r.id) ?? '', name: toStr(r.name) ?? '', appearance: decoded };
+    });
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
     if (this.tempDir !== null) await rm(this.tempDir, { recursive: true, force: true });
@@ -333,6 +362,7 @@ export async function readStateDb(path: string, options: OpenStateDbOptions = {}
       threadColumns: db.threadColumns,
       threads: db.threads(),
       spawnEdges: db.spawnEdges(),
+      sections: db.sections(),
     };
   } finally {
     await db.close();

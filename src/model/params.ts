@@ -13,6 +13,28 @@ export interface ThreadPersistenceMetadata {
   memoryMode?: MemoryMode;
 }
 
+/**
+ * Codex `BaseInstructions`: `{ text }` plus whatever else Codex's value carries (0.169 and 0.171
+ * write `provenance: { type, model }`). Kept as given: it is written to the thread's session_meta.
+ */
+export interface BaseInstructions {
+  text: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Git facts of a thread in either of Codex's spellings: the app-server's `{sha, branch, originUrl}`
+ * or the rollout's (core `GitInfo`) `{commit_hash, branch, repository_url}`. Validation turns the
+ * rollout spelling into the app-server one.
+ */
+export interface CreateThreadGitInfo {
+  sha?: string | null;
+  branch?: string | null;
+  originUrl?: string | null;
+  commit_hash?: string | null;
+  repository_url?: string | null;
+}
+
 export interface CreateThreadParams {
   threadId: string;
   /** Shared by a root thread and its sub-agents; defaults to threadId. */
@@ -23,15 +45,20 @@ export interface CreateThreadParams {
   threadSource?: string | null;
   originator: string;
   cliVersion?: string;
-  baseInstructions?: { text: string } | null;
+  baseInstructions?: BaseInstructions | null;
+  /** Codex `DynamicToolSpec` values, kept as given. */
   dynamicTools?: unknown[];
+  /** Codex `selected_capability_roots` (written to session_meta when non-empty), kept as given. */
+  selectedCapabilityRoots?: unknown[];
+  /** Codex `MultiAgentVersion` (`"disabled" | "v1" | "v2"`), written to session_meta. */
+  multiAgentVersion?: string | null;
   historyMode?: HistoryMode;
   /** UUIDv7 of the initial context window (session_meta.context_window.window_id). */
   initialWindowId?: string;
   agentNickname?: string | null;
   agentRole?: string | null;
   agentPath?: string | null;
-  gitInfo?: { sha?: string | null; branch?: string | null; originUrl?: string | null } | null;
+  gitInfo?: CreateThreadGitInfo | null;
   metadata: ThreadPersistenceMetadata;
 }
 
@@ -124,7 +151,8 @@ export interface ListTurnsParams {
 export interface StoredTurn {
   turnId: string;
   status: TurnStatus;
-  error: { message: string; additionalDetails: unknown } | null;
+  /** A failed turn's error as its events carry it: `codexErrorInfo` is Codex's `codex_error_info` (e.g. `"internal_server_error"`). */
+  error: { message: string; codexErrorInfo: unknown; additionalDetails: unknown } | null;
   /** Seconds since the epoch, as Codex reports them. */
   startedAt: number | null;
   completedAt: number | null;
@@ -192,6 +220,28 @@ const persistenceMetadataSchema = z.strictObject({
   memoryMode: memoryModeSchema.optional(),
 });
 
+/** Either git spelling in, the app-server spelling out; a field given in both spellings must agree. */
+const gitInfoParamSchema = z
+  .strictObject({
+    sha: z.string().nullish(),
+    branch: z.string().nullish(),
+    originUrl: z.string().nullish(),
+    commit_hash: z.string().nullish(),
+    repository_url: z.string().nullish(),
+  })
+  .superRefine((git, ctx) => {
+    for (const [ours, theirs] of [['sha', 'commit_hash'], ['originUrl', 'repository_url']] as const) {
+      if (git[ours] != null && git[theirs] != null && git[ours] !== git[theirs]) {
+        ctx.addIssue({ code: 'custom', path: [theirs], message: `differs from ${ours} (give the value once)` });
+      }
+    }
+  })
+  .transform((git) => ({
+    sha: git.sha ?? git.commit_hash ?? null,
+    branch: git.branch ?? null,
+    originUrl: git.originUrl ?? git.repository_url ?? null,
+  }));
+
 export const createThreadParamsSchema = z.strictObject({
   threadId: uuidSchema,
   sessionId: uuidSchema.optional(),
@@ -201,16 +251,16 @@ export const createThreadParamsSchema = z.strictObject({
   threadSource: z.string().nullish(),
   originator: z.string(),
   cliVersion: z.string().optional(),
-  baseInstructions: z.strictObject({ text: z.string() }).nullish(),
+  baseInstructions: z.looseObject({ text: z.string() }).nullish(),
   dynamicTools: z.array(z.unknown()).optional(),
+  selectedCapabilityRoots: z.array(z.unknown()).optional(),
+  multiAgentVersion: z.string().nullish(),
   historyMode: historyModeSchema.optional(),
   initialWindowId: uuidSchema.optional(),
   agentNickname: z.string().nullish(),
   agentRole: z.string().nullish(),
   agentPath: z.string().nullish(),
-  gitInfo: z
-    .strictObject({ sha: z.string().nullish(), branch: z.string().nullish(), originUrl: z.string().nullish() })
-    .nullish(),
+  gitInfo: gitInfoParamSchema.nullish(),
   metadata: persistenceMetadataSchema,
 });
 

@@ -1,138 +1,102 @@
-// Importing the real Codex 0.169 sample, then asking our CLI: `list --json` agrees with Codex's own
-// index (state_5.sqlite) on every thread Codex has, and `show --json` reports the turns and statuses
-// Codex projected (thread_history_1.sqlite), fork history included.
+// We answer as Codex answers (issue 14, point 2). Each real sample (Codex 0.169 and 0.171) is
+// imported; then our `list --json` (active and archived) must equal what Codex's thread/list answers
+// on the same CODEX_HOME, and our `show --json` what Codex's thread/read (with turns and items)
+// answers — every field of Codex's Thread, Turn and ThreadItem, in Codex's order, except the
+// runtime-only ones (status, environments, canAcceptDirectInput) and `path`, which Codex gives
+// absolute and we relative to the imported home. Codex's answers are the recorded ones in
+// test/fixtures/codex-answers/ (codexAnswers.ts); the Codex judge re-checks them against the live CLI.
+// Our own extra fields (archived, title, tokensUsed, …) are checked against Codex's state_5.sqlite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codexThreads, codexTurnStatuses, SAMPLE_HOME, type CodexThreadRow } from '../codex/helpers.js';
+import type { CliThread } from '../../src/cli/format/threadJson.js';
+import { comparableThread, recordedAnswers, type CodexAnswers } from '../codex/codexAnswers.js';
+import { codexThreads, SAMPLES } from '../codex/helpers.js';
 import { createCliTarget, runCli, type CliTarget } from './helpers.js';
-import type { CliThread, CliTurn } from '../../src/cli/format/threadJson.js';
-import { sampleRolloutFiles, readLines } from '../helpers/sample.js';
 
-const TENANT = 'sample-agreement';
+const OURS = ['archived', 'archivedAt', 'title', 'tokensUsed', 'itemCount'] as const;
+
+function codexPart(thread: CliThread): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...thread };
+  for (const key of OURS) delete out[key];
+  return comparableThread(out, null);
+}
+
 let target: CliTarget;
-let threads: CliThread[];
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
-  }
-  return value;
-}
-
-/** forked_from_id of each thread as its first rollout line says (what Codex reads). */
-function forkParents(): Map<string, string | null> {
-  const out = new Map<string, string | null>();
-  for (const file of sampleRolloutFiles()) {
-    const meta = readLines(file)[0]!.payload as { id: string; forked_from_id?: string };
-    if (!out.has(meta.id) || !file.includes('_')) out.set(meta.id, meta.forked_from_id ?? null);
-  }
-  return out;
-}
 
 beforeAll(async () => {
   target = await createCliTarget();
-  const imported = await runCli(target, ['import', SAMPLE_HOME, '--tenant', TENANT, '--json']);
-  expect(imported.code, imported.stderr).toBe(0);
-  const active = await runCli(target, ['list', '--tenant', TENANT, '--limit', '1000', '--json']);
-  const archived = await runCli(target, ['list', '--tenant', TENANT, '--limit', '1000', '--archived', '--json']);
-  expect(active.code).toBe(0);
-  expect(archived.code).toBe(0);
-  threads = [...(JSON.parse(active.stdout).data as CliThread[]), ...(JSON.parse(archived.stdout).data as CliThread[])];
-}, 180_000);
+}, 60_000);
 
 afterAll(async () => {
   await target.cleanup();
 });
 
-describe('list --json after importing the sample', () => {
-  it('has exactly the threads Codex has (25: forks, the reverted thread once, the sub-agent)', () => {
-    const codex = codexThreads();
-    expect(codex).toHaveLength(25);
-    expect(threads.map((t) => t.id).sort()).toEqual(codex.map((t) => t.id).sort());
-  });
+describe.each(SAMPLES)('after importing the Codex $version sample', ({ version, home }) => {
+  const tenant = `sample-agreement-${version}`;
+  let codex: CodexAnswers;
+  let active: CliThread[];
+  let archived: CliThread[];
+  const shown = new Map<string, CliThread>();
 
-  it('agrees with Codex on every field Codex shows', () => {
-    const parents = forkParents();
-    const byId = new Map(threads.map((t) => [t.id, t]));
-    const mismatches: string[] = [];
-    const check = (row: CodexThreadRow, field: string, ours: unknown, codex: unknown) => {
-      if (JSON.stringify(ours) !== JSON.stringify(codex)) mismatches.push(`${row.id} ${field}: ours ${JSON.stringify(ours)} codex ${JSON.stringify(codex)}`);
+  beforeAll(async () => {
+    codex = recordedAnswers(version);
+    const imported = await runCli(target, ['import', home, '--tenant', tenant, '--json']);
+    expect(imported.code, imported.stderr).toBe(0);
+    const list = async (...args: string[]) => {
+      const r = await runCli(target, ['list', '--tenant', tenant, '--limit', '1000', '--json', ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).data as CliThread[];
     };
-    for (const row of codexThreads()) {
-      const t = byId.get(row.id)!;
-      check(row, 'name', t.name, row.name);
-      check(row, 'preview', t.preview, row.preview);
-      check(row, 'title', t.title, row.title);
-      check(row, 'archived', t.archived, row.archived === 1);
-      check(row, 'cwd', t.cwd, row.cwd);
-      check(row, 'modelProvider', t.modelProvider, row.model_provider);
-      check(row, 'model', t.model, row.model);
-      // Sources compare as JSON values: the store keeps object sources with sorted keys.
-      check(row, 'source', canonical(t.source), canonical(row.source.startsWith('{') ? JSON.parse(row.source) : row.source));
-      check(row, 'createdAt', t.createdAt, Math.floor(row.created_at_ms / 1000));
-      check(row, 'updatedAt', t.updatedAt, Math.floor(row.updated_at_ms / 1000));
-      const git = row.git_sha === null && row.git_branch === null && row.git_origin_url === null ? null : { sha: row.git_sha, branch: row.git_branch, originUrl: row.git_origin_url };
-      check(row, 'gitInfo', t.gitInfo, git);
-      check(row, 'forkedFromId', t.forkedFromId, parents.get(row.id) ?? null);
-      check(row, 'tokensUsed', t.tokensUsed, row.tokens_used);
+    active = await list();
+    archived = await list('--archived');
+    for (const t of [...active, ...archived]) {
+      const r = await runCli(target, ['show', t.id, '--tenant', tenant, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      shown.set(t.id, JSON.parse(r.stdout).thread as CliThread);
     }
-    expect(mismatches).toEqual([]);
-  });
-
-  it('shows the fork lineage the sample README describes', () => {
-    const byId = new Map(threads.map((t) => [t.id, t]));
-    expect(byId.get('01a20db4-1bf0-74e2-8805-133a0322438f')!.forkedFromId).toBe('01a20db4-1338-7183-9666-e400261da2ff');
-    expect(byId.get('01a20db4-35c3-78b1-8e26-6f958c55473e')!.forkedFromId).toBe('01a20db4-33ae-7c91-ad18-775d8484d60c');
-    // fork-of-reverted: history_base names the segment, the parent is the thread.
-    expect(byId.get('01a20db4-36cb-7d81-b566-ceb735e82d1b')!.forkedFromId).toBe('01a20db4-2949-7ec3-a928-5a9d22637266');
-    const child = byId.get('01a20db4-4203-7432-a159-ee6a004b5fbb')!;
-    expect(child.parentThreadId).toBe('01a20db4-413e-7820-abef-902d136cb232');
-    expect(child.agentNickname).toBe('Popper');
-  });
-});
-
-describe('show --json after importing the sample', () => {
-  it("reports every turn with Codex's status, 105 turns in all (forks include their base's turns)", async () => {
-    const codexTurns = codexTurnStatuses();
-    let total = 0;
-    const mismatches: string[] = [];
-    for (const t of threads) {
-      const shown = await runCli(target, ['show', t.id, '--tenant', TENANT, '--json']);
-      expect(shown.code, shown.stderr).toBe(0);
-      const turns = JSON.parse(shown.stdout).turns as CliTurn[];
-      total += turns.length;
-      for (const turn of turns) {
-        const codex = codexTurns.get(turn.id);
-        if (!codex) mismatches.push(`${t.id} ${turn.id}: not in thread_turns`);
-        else if (codex.status !== turn.status) mismatches.push(`${t.id} ${turn.id}: ours ${turn.status} codex ${codex.status}`);
-      }
-    }
-    expect(mismatches).toEqual([]);
-    expect(total).toBe(105);
   }, 180_000);
 
-  it('tells completed, interrupted and failed turns apart (app-interrupt-fail)', async () => {
-    const shown = await runCli(target, ['show', '01a20db4-3795-76a1-8e72-4698a8cc7847', '--tenant', TENANT, '--json']);
-    const turns = JSON.parse(shown.stdout).turns as CliTurn[];
-    expect(turns.map((t) => t.status)).toEqual(['completed', 'interrupted', 'failed', 'failed', 'completed', 'completed', 'completed']);
-    expect(turns[2]!.error?.message).toBeTruthy();
+  it(`recorded answers are Codex ${version}'s: 25 threads (2 archived), 105 turns`, () => {
+    expect(codex.codex).toBe(version);
+    expect(codex.list.active).toHaveLength(23);
+    expect(codex.list.archived).toHaveLength(2);
+    expect(Object.values(codex.read).reduce((n, t) => n + (t.turns as unknown[]).length, 0)).toBe(105);
   });
 
-  it('shows the reverted thread with its surviving turns only (2 before the revert + 2 after)', async () => {
-    const shown = await runCli(target, ['show', '01a20db4-2949-7ec3-a928-5a9d22637266', '--tenant', TENANT, '--json']);
-    const turns = JSON.parse(shown.stdout).turns as CliTurn[];
-    const codexTurns = codexTurnStatuses();
-    expect(turns.map((t) => codexTurns.get(t.id)!.threadId)).toEqual([
-      '01a20db4-2949-7ec3-a928-5a9d22637266',
-      '01a20db4-2949-7ec3-a928-5a9d22637266',
-      '01a20db4-2ee8-7552-8b29-89967ab0b030',
-      '01a20db4-2ee8-7552-8b29-89967ab0b030',
-    ]);
+  it('list --json answers exactly what thread/list answers, in the same order', () => {
+    expect(active.map(codexPart)).toEqual(codex.list.active);
+    expect(archived.map(codexPart)).toEqual(codex.list.archived);
+  });
+
+  it('show --json answers exactly what thread/read answers: thread, turns, items', () => {
+    expect(shown.size).toBe(25);
+    for (const [id, thread] of shown) expect(codexPart(thread), id).toEqual(codex.read[id]);
+  });
+
+  it('the facts Codex answers differently in list and read are where Codex puts them', () => {
+    // Known differences of the store's values from Codex's (issue 14): fork lineage only in read,
+    // a sub-agent's own id as sessionId and `subAgent` as its source key, failed turns' error details.
+    const sub = shown.get([...shown.keys()].find((id) => (shown.get(id)!.source as Record<string, unknown>)?.subAgent !== undefined)!)!;
+    expect(sub.sessionId).toBe(sub.id);
+    expect(sub.parentThreadId).not.toBeNull();
+    expect(active.find((t) => t.id === sub.id)!.parentThreadId).toBeNull();
+    expect(active.filter((t) => t.forkedFromId !== null)).toEqual([]);
+    expect([...shown.values()].filter((t) => t.forkedFromId !== null)).toHaveLength(6);
+    const failed = [...shown.values()].flatMap((t) => t.turns).filter((t) => t.status === 'failed');
+    expect(failed.map((t) => t.error?.codexErrorInfo).sort()).toEqual(['internalServerError', 'other']);
+  });
+
+  it("our own fields agree with Codex's state_5.sqlite (archived, title, tokens)", () => {
+    const byId = new Map([...active, ...archived].map((t) => [t.id, t]));
+    for (const row of codexThreads(home)) {
+      const t = byId.get(row.id)!;
+      expect({ archived: t.archived, title: t.title, tokensUsed: t.tokensUsed }, row.id).toEqual({ archived: row.archived === 1, title: row.title, tokensUsed: row.tokens_used });
+    }
   });
 
   it('prints a human view by default', async () => {
-    const shown = await runCli(target, ['show', '01a20db4-3795-76a1-8e72-4698a8cc7847', '--tenant', TENANT]);
-    expect(shown.stdout).toContain('interrupted');
-    expect(shown.stdout).toContain('7 turn(s)');
+    const failing = [...shown.values()].find((t) => t.turns.some((x) => x.status === 'interrupted'))!;
+    const r = await runCli(target, ['show', failing.id, '--tenant', tenant]);
+    expect(r.stdout).toContain('interrupted');
+    expect(r.stdout).toContain(`${failing.turns.length} turn(s)`);
   });
 });

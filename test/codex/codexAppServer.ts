@@ -2,17 +2,40 @@
 // line, JSON-RPC 2.0 without the "jsonrpc" field). Used to let Codex itself judge a CODEX_HOME:
 // `initialize`, then `thread/list` (active and archived, every provider and source kind) and
 // `thread/read` with turns. Nothing here needs a network or a model.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** Where the test looks for the CLI: $CODEX_BIN, else the out-of-project install in /tmp/codex-cli. */
-export const DEFAULT_CODEX_BIN = '/tmp/codex-cli/node_modules/.bin/codex';
+/** The Codex versions we verify against, and where each is installed outside the project by default. */
+export const CODEX_VERSIONS = ['0.169', '0.171'] as const;
+export type CodexVersion = (typeof CODEX_VERSIONS)[number];
 
-/** The Codex binary to use, or null when none is installed (the tests then skip). */
-export function findCodexBin(): string | null {
-  const env = process.env.CODEX_BIN;
-  if (env) return existsSync(env) ? env : null;
-  return existsSync(DEFAULT_CODEX_BIN) ? DEFAULT_CODEX_BIN : null;
+/** `npm install --prefix /tmp/codex-0169 --no-save @openai/codex@0.169.0` (and 0171 for 0.171.0). */
+export function defaultCodexBin(version: CodexVersion): string {
+  return `/tmp/codex-${version.replace('.', '')}/node_modules/.bin/codex`;
+}
+
+/** `codex --version` → `0.169` (null when it does not run). */
+export function codexBinVersion(bin: string): string | null {
+  try {
+    const out = execFileSync(bin, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+    const m = /(\d+\.\d+)\.\d+/.exec(out);
+    return m ? m[1]! : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The installed Codex binary of `version`, or null (tests needing it then skip): $CODEX_BIN_0169 /
+ * $CODEX_BIN_0171, else $CODEX_BIN when it is that version, else the default install location.
+ */
+export function findCodexBin(version: CodexVersion): string | null {
+  const own = process.env[`CODEX_BIN_${version.replace('.', '')}`];
+  if (own) return existsSync(own) ? own : null;
+  const generic = process.env.CODEX_BIN;
+  if (generic && existsSync(generic) && codexBinVersion(generic) === version) return generic;
+  const fallback = defaultCodexBin(version);
+  return existsSync(fallback) ? fallback : null;
 }
 
 /** Every ThreadSourceKind of the app-server protocol (v2), so that nothing is filtered out. */
@@ -191,7 +214,7 @@ export class CodexAppServer {
   }
 }
 
-/** What Codex shows of a home: list (active + archived) joined with thread/read of each thread. */
+/** What Codex shows of a home: thread/list (active + archived) and thread/read (with turns) of each thread. */
 export interface CodexView {
   active: CodexThread[];
   archived: CodexThread[];

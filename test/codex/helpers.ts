@@ -1,13 +1,37 @@
-// Helpers for the CODEX_HOME import/export tests: Codex's own view of the sample (state_5.sqlite,
-// thread_history_1.sqlite), a normalized dump of one tenant's rows, and JSON-level file reading.
+// Helpers for the CODEX_HOME import/export tests: the two real samples (Codex 0.169 and 0.171),
+// Codex's own view of them (state_5.sqlite, thread_history_1.sqlite), a normalized dump of one
+// tenant's rows, and JSON-level file reading.
 import Database from 'better-sqlite3';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { Database as Db } from '../../src/db/database.js';
 import { SAMPLE_HOME } from '../helpers/sample.js';
 
 export { SAMPLE_HOME };
+
+/** The same scenarios written by Codex 0.171 (see test/fixtures/codex-home-sample-0171/README.md). */
+export const SAMPLE_HOME_0171 = fileURLToPath(new URL('../fixtures/codex-home-sample-0171/', import.meta.url));
+
+export interface Sample {
+  /** The Codex version that wrote it. */
+  version: '0.169' | '0.171';
+  home: string;
+}
+
+/** Both real samples, oldest first. */
+export const SAMPLES: readonly Sample[] = [
+  { version: '0.169', home: SAMPLE_HOME },
+  { version: '0.171', home: SAMPLE_HOME_0171 },
+];
+
+/** Every rollout file of a home (active and archived, base and segment files), absolute, sorted. */
+export function rolloutFiles(home: string): string[] {
+  return listFiles(home)
+    .filter((f) => /^(archived_)?sessions\/(.*\/)?rollout-[^/]*\.jsonl$/.test(f))
+    .map((f) => join(home, f));
+}
 
 export interface CodexThreadRow {
   id: string;

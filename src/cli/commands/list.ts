@@ -63,14 +63,14 @@ export function registerList(program: Command): void {
     .option('--asc', 'oldest first')
     .option('--limit <n>', 'page size (1-1000)', '25')
     .option('--cursor <cursor>', 'continue after a previous page (its nextCursor)')
-    .option('--json', 'print {data: Thread[], nextCursor} with Codex app-server field names')
+    .option('--json', "print {data, nextCursor} as Codex's thread/list answers it, plus fields of ours")
     .action(async (opts: ListOptions, command: Command) => {
       const tenantId = resolveTenant(opts.tenant);
       const params = listParams(opts);
       const service = await openCliStore(globalOptions(command));
       try {
         const page = await service.forTenant(tenantId).listThreads(params);
-        const data = page.items.map(toCliThread);
+        const data = page.items.map((t) => toCliThread(t, 'list'));
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ data, nextCursor: page.nextCursor })}\n`);
           return;

@@ -1,26 +1,14 @@
 // Owns `thread-store show <thread-id>`: one thread's metadata and its turns with their statuses
-// (completed / interrupted / failed / inProgress, from the turn events), fork history included.
+// (completed / interrupted / failed / inProgress) and items, fork history included — with `--json`,
+// `{thread}` exactly as Codex's thread/read (includeTurns) answers it, plus fields of ours.
 import type { Command } from 'commander';
+import { codexTurns } from '../../codex/appServer.js';
 import { threadIdSchema } from '../../model/ids.js';
 import { parseOrThrow } from '../../model/validate.js';
-import type { StoredTurn } from '../../model/params.js';
-import type { ThreadStore } from '../../store/ThreadStore.js';
 import { globalOptions, openCliStore } from '../connect.js';
 import { cell, renderTable } from '../format/table.js';
-import { sourceLabel, toCliThread, toCliTurn } from '../format/threadJson.js';
+import { sourceLabel, toCliThread } from '../format/threadJson.js';
 import { resolveTenant, TENANT_HELP } from './tenant.js';
-
-/** Every turn of a thread, in order (pages through listTurns). */
-export async function allTurns(store: ThreadStore, threadId: string): Promise<StoredTurn[]> {
-  const out: StoredTurn[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store.listTurns({ threadId, includeArchived: true, itemsView: 'notLoaded', pageSize: 1000, sortDirection: 'asc', ...(cursor ? { cursor } : {}) });
-    out.push(...page.turns);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
-}
 
 function when(seconds: number | null): string {
   return seconds === null ? '' : new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
@@ -32,17 +20,19 @@ export function registerShow(program: Command): void {
     .description("one thread's metadata and its turns with statuses")
     .argument('<thread-id>', 'the thread id (UUID)')
     .requiredOption('--tenant <tenant>', TENANT_HELP)
-    .option('--json', 'print {thread, turns} with Codex app-server field names')
+    .option('--json', "print {thread} as Codex's thread/read answers it (turns with items), plus fields of ours")
     .action(async (id: string, opts: { tenant?: string; json?: boolean }, command: Command) => {
       const tenantId = resolveTenant(opts.tenant);
       const threadId = parseOrThrow(threadIdSchema, id, '<thread-id>').toLowerCase();
       const service = await openCliStore(globalOptions(command));
       try {
         const store = service.forTenant(tenantId);
-        const thread = toCliThread(await store.readThread({ threadId, includeArchived: true }));
-        const turns = (await allTurns(store, threadId)).map(toCliTurn);
+        const stored = await store.readThread({ threadId, includeArchived: true });
+        const history = await store.loadHistory({ threadId, includeArchived: true });
+        const thread = toCliThread(stored, 'read', codexTurns(threadId, history.items));
+        const turns = thread.turns;
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ thread, turns })}\n`);
+          process.stdout.write(`${JSON.stringify({ thread })}\n`);
           return;
         }
         const fields: [string, string][] = [
@@ -67,8 +57,8 @@ export function registerShow(program: Command): void {
         process.stdout.write(fields.filter(([, v]) => v !== '').map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n\n');
         process.stdout.write(
           renderTable(
-            ['#', 'TURN', 'STATUS', 'STARTED', 'DURATION', 'ERROR'],
-            turns.map((t, i) => [String(i + 1), t.id, t.status, when(t.startedAt), t.durationMs === null ? '' : `${t.durationMs} ms`, cell(t.error?.message ?? '', 50)]),
+            ['#', 'TURN', 'STATUS', 'STARTED', 'DURATION', 'ITEMS', 'ERROR'],
+            turns.map((t, i) => [String(i + 1), t.id, t.status, when(t.startedAt), t.durationMs === null ? '' : `${t.durationMs} ms`, String(t.items.length), cell(t.error?.message ?? '', 50)]),
           ),
         );
         process.stdout.write(`${turns.length} turn(s)\n`);

@@ -1,7 +1,12 @@
 // Owns `exportCodexHome`: a tenant's threads (all, or some with the fork bases they read through)
-// written back as a CODEX_HOME that Codex lists, reads and resumes: `sessions/YYYY/MM/DD/` and flat
-// `archived_sessions/` rollout files, `session_index.jsonl` for names, and our sidecar
-// `thread_store_metadata.jsonl` (Codex ignores it; our importer reads it back, see sidecar.ts).
+// written back as a CODEX_HOME that Codex lists, reads and resumes exactly as it did the original:
+// `sessions/YYYY/MM/DD/` and flat `archived_sessions/` rollout files, `session_index.jsonl` for
+// names, Codex's own SQLite state (`state_5.sqlite`: the index thread/list answers from;
+// `thread_history_1.sqlite`: the turn/item projection thread/read answers from — codexSqlite.ts),
+// and our sidecar `thread_store_metadata.jsonl` (Codex ignores it; our importer reads it back).
+//
+// The projection is built from the lines as they are written, with their byte spans in the written
+// file, so Codex's checks of its projection against the rollout (offset ↔ ordinal) hold.
 //
 // Imported threads are written file by file from their manifest: the same relative paths, the same
 // lines in the same order, a reverted thread's first file with its cut-off tail, forks copy-free with
@@ -13,7 +18,7 @@
 // store fork is written with its base history copied in (the pre-0.169 fork layout) and without a
 // `history_base`, since its lines carry no ordinals for Codex to continue from.
 import { appendFile, mkdir, stat, utimes } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Database } from '../../db/database.js';
 import { isThreadStoreError } from '../../model/errors.js';
 import { asRecord, type StoredRolloutLine } from '../../model/rolloutLine.js';
@@ -26,6 +31,9 @@ import { formatSessionIndexLine } from '../sessionIndex.js';
 import { extraWithoutManifest, readManifest, type ImportManifest } from '../import/manifest.js';
 import type { ThreadFacts } from '../import/facts.js';
 import { appendSidecar, type SidecarEntry } from '../import/sidecar.js';
+import { FileProjector, type FileProjection } from '../history/projection.js';
+import { CodexSqliteWriter, type CodexSqliteResult } from './codexSqlite.js';
+import { codexDynamicTools, codexSectionOf, codexThreadRow } from './stateRows.js';
 
 const PAGE = 500;
 
@@ -40,6 +48,8 @@ export interface ExportOptions {
   overwrite?: boolean;
   /** Write the sidecar (default true). */
   sidecar?: boolean;
+  /** Write Codex's state_5.sqlite and thread_history_1.sqlite (default true). */
+  sqlite?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: ExportProgress) => void;
 }
@@ -70,6 +80,8 @@ export interface ExportSummary {
   names: number;
   /** `history_base.end_byte_offset` values that differ from the stored ones (bytes of the base changed). */
   byteOffsetsRewritten: number;
+  /** Codex's SQLite files written (null with `sqlite: false`). */
+  sqlite: CodexSqliteResult | null;
   problems: ExportProblem[];
   durationMs: number;
 }
@@ -81,6 +93,8 @@ interface PlannedExportFile {
   /** Seq ranges of the thread's physical rows, in order; null = the thread's virtual history (store fork). */
   runs: [number, number][] | null;
   base: { fileId: string; endOrdinalExclusive: number | null; endByteOffset: number | null } | null;
+  /** The file Codex appends to (state_5.sqlite's `rollout_path`). */
+  current: boolean;
 }
 
 function orderByBase(rows: ThreadRowRecord[]): ThreadRowRecord[] {
@@ -121,12 +135,12 @@ function planFiles(row: ThreadRowRecord, manifest: ImportManifest | null): Plann
       // Lines appended in the store after the import continue the current file.
       const last = runs[runs.length - 1];
       if (f.current && last && last[0] >= 0 && lastSeq > last[1]) last[1] = OPEN_END;
-      return { path: placedPath(f.path, archived), fileId: f.fileId, runs, base: f.base };
+      return { path: placedPath(f.path, archived), fileId: f.fileId, runs, base: f.base, current: f.current };
     });
   }
   const created = row.created_at;
   const path = archived ? archivedPathFor(created, row.id) : sessionsPathFor(created, row.id);
-  return [{ path, fileId: row.id, runs: row.history_base_thread_id ? null : [[0, OPEN_END]], base: null }];
+  return [{ path, fileId: row.id, runs: row.history_base_thread_id ? null : [[0, OPEN_END]], base: null, current: true }];
 }
 
 function ordinalOf(line: StoredRolloutLine): number | null {
@@ -189,6 +203,7 @@ export async function exportCodexHome(options: ExportOptions): Promise<ExportSum
     bytes: 0,
     names: 0,
     byteOffsetsRewritten: 0,
+    sqlite: null,
     problems: [],
     durationMs: 0,
   };
@@ -221,66 +236,94 @@ export async function exportCodexHome(options: ExportOptions): Promise<ExportSum
   const progress: ExportProgress = { threadsDone: 0, threadsTotal: ordered.length, filesDone: 0, bytesDone: 0, elapsedMs: 0 };
   const sidecarEntries: SidecarEntry[] = [];
   let indexLines = '';
-
-  for (const row of ordered) {
-    signal?.throwIfAborted();
-    const manifest = manifests.get(row.id) ?? null;
-    const files = planFiles(row, manifest);
-    try {
-      if (!options.overwrite) {
-        for (const f of files) {
-          if (await exists(join(outDir, f.path))) throw new Error(`${join(outDir, f.path)} already exists (use --overwrite to replace it)`);
-        }
-      }
-      for (const f of files) {
-        const target = join(outDir, f.path);
-        await mkdir(dirname(target), { recursive: true });
-        const cuts = [...(neededCuts.get(f.fileId) ?? [])];
-        const offsets = cutOffsets.get(f.fileId) ?? new Map<number, number>();
-        cutOffsets.set(f.fileId, offsets);
-        let currentOrdinal = 0;
-        let position = 0;
-        const lines = f.runs === null ? virtualLines(db, tenantId, row) : physicalLines(db, tenantId, row.id, f.runs);
-        const fixed = fixFirstLine(lines, f, cutOffsets, () => (summary.byteOffsetsRewritten += 1));
-        const tracked = (async function* () {
-          for await (const line of fixed) {
-            currentOrdinal = ordinalOf(line) ?? position;
-            position += 1;
-            yield line;
+  const sqlite = (options.sqlite ?? true) ? new CodexSqliteWriter(resolve(outDir)) : null;
+  let finished = false;
+  try {
+    for (const row of ordered) {
+      signal?.throwIfAborted();
+      const manifest = manifests.get(row.id) ?? null;
+      const files = planFiles(row, manifest);
+      const projections: FileProjection[] = [];
+      let sessionMeta: unknown = null;
+      try {
+        if (!options.overwrite) {
+          for (const f of files) {
+            if (await exists(join(outDir, f.path))) throw new Error(`${join(outDir, f.path)} already exists (use --overwrite to replace it)`);
           }
-        })();
-        const result = await writeRolloutFile(target, tracked, {
-          overwrite: options.overwrite ?? false,
-          validate: false,
-          onLine: ({ endByteOffset }) => {
-            for (const e of cuts) if (currentOrdinal < e) offsets.set(e, endByteOffset);
-          },
-        });
-        for (const e of cuts) if (!offsets.has(e)) offsets.set(e, 0);
-        const mtime = row.updated_at;
-        await utimes(target, mtime, mtime);
-        summary.files += 1;
-        summary.lines += result.lines;
-        summary.bytes += result.bytes;
-        progress.filesDone += 1;
-        progress.bytesDone += result.bytes;
+        }
+        for (const f of files) {
+          const target = join(outDir, f.path);
+          await mkdir(dirname(target), { recursive: true });
+          const cuts = [...(neededCuts.get(f.fileId) ?? [])];
+          const offsets = cutOffsets.get(f.fileId) ?? new Map<number, number>();
+          cutOffsets.set(f.fileId, offsets);
+          let currentOrdinal = 0;
+          let position = 0;
+          let written: StoredRolloutLine | null = null;
+          const projector = new FileProjector(f.fileId);
+          const lines = f.runs === null ? virtualLines(db, tenantId, row) : physicalLines(db, tenantId, row.id, f.runs);
+          const fixed = fixFirstLine(lines, f, cutOffsets, () => (summary.byteOffsetsRewritten += 1));
+          const tracked = (async function* () {
+            for await (const line of fixed) {
+              currentOrdinal = ordinalOf(line) ?? position;
+              position += 1;
+              written = line;
+              if (sessionMeta === null && line.type === 'session_meta') sessionMeta = line.payload;
+              yield line;
+            }
+          })();
+          const result = await writeRolloutFile(target, tracked, {
+            overwrite: options.overwrite ?? false,
+            validate: false,
+            onLine: ({ byteOffset, endByteOffset }) => {
+              for (const e of cuts) if (currentOrdinal < e) offsets.set(e, endByteOffset);
+              // The line just pulled from `tracked` is the one being written.
+              if (written) projector.push({ line: written, startByte: byteOffset, endByte: endByteOffset });
+            },
+          });
+          projections.push(projector.finish());
+          for (const e of cuts) if (!offsets.has(e)) offsets.set(e, 0);
+          const mtime = row.updated_at;
+          await utimes(target, mtime, mtime);
+          summary.files += 1;
+          summary.lines += result.lines;
+          summary.bytes += result.bytes;
+          progress.filesDone += 1;
+          progress.bytesDone += result.bytes;
+        }
+        if (row.name !== null && row.name.trim() !== '') {
+          indexLines += formatSessionIndexLine({ id: row.id, thread_name: row.name, updated_at: manifest?.nameUpdatedAt ?? row.updated_at });
+          summary.names += 1;
+        }
+        if (sqlite) {
+          const current = files.find((f) => f.current) ?? files[files.length - 1]!;
+          const edge = edgeByChild.get(row.id);
+          sqlite.writeThread({
+            row: codexThreadRow(row, resolve(outDir, current.path)),
+            spawnEdge: edge ? { parentThreadId: edge.parent_thread_id, childThreadId: row.id, status: edge.status } : null,
+            dynamicTools: codexDynamicTools(sessionMeta),
+            section: codexSectionOf(row),
+            projections,
+          });
+        }
+        sidecarEntries.push({ id: row.id, updatedAtMs: row.updated_at.getTime(), facts: factsOf(row, edgeByChild.get(row.id)) });
+        summary.threads += 1;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        summary.problems.push({ threadId: row.id, reason: isThreadStoreError(error) ? error.message : error instanceof Error ? error.message : String(error) });
       }
-      if (row.name !== null && row.name.trim() !== '') {
-        indexLines += formatSessionIndexLine({ id: row.id, thread_name: row.name, updated_at: manifest?.nameUpdatedAt ?? row.updated_at });
-        summary.names += 1;
-      }
-      sidecarEntries.push({ id: row.id, updatedAtMs: row.updated_at.getTime(), facts: factsOf(row, edgeByChild.get(row.id)) });
-      summary.threads += 1;
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      summary.problems.push({ threadId: row.id, reason: isThreadStoreError(error) ? error.message : error instanceof Error ? error.message : String(error) });
+      progress.threadsDone += 1;
+      progress.elapsedMs = Date.now() - started;
+      options.onProgress?.(progress);
     }
-    progress.threadsDone += 1;
-    progress.elapsedMs = Date.now() - started;
-    options.onProgress?.(progress);
+    if (indexLines !== '') await appendFile(join(outDir, SESSION_INDEX_FILE), indexLines, 'utf8');
+    if (options.sidecar ?? true) await appendSidecar(outDir, sidecarEntries);
+    finished = true;
+  } finally {
+    // An interrupted export leaves no new Codex database behind (a half-filled index would hide
+    // threads from Codex); one that finished moves them into place.
+    if (sqlite) summary.sqlite = await sqlite.close(finished);
   }
-  if (indexLines !== '') await appendFile(join(outDir, SESSION_INDEX_FILE), indexLines, 'utf8');
-  if (options.sidecar ?? true) await appendSidecar(outDir, sidecarEntries);
   summary.durationMs = Date.now() - started;
   return summary;
 }

@@ -4,7 +4,7 @@
 // then our own export sidecar (when it is not older than the files). `session_index.jsonl` gives the
 // name when neither database has one.
 import { createHash } from 'node:crypto';
-import type { StateSpawnEdge, StateThreadRow } from '../stateDb.js';
+import type { SqliteValue, StateSection, StateSpawnEdge, StateThreadRow } from '../stateDb.js';
 import type { SessionIndexContents } from '../sessionIndex.js';
 import type { TokenUsage } from '../../model/thread.js';
 
@@ -73,8 +73,31 @@ const STATE_EXTRA_COLUMNS: [keyof StateThreadRow, string][] = [
   ['isPinned', 'isPinned'],
 ];
 
-/** Facts of one `threads` row of state_5.sqlite. */
-export function factsFromStateRow(row: StateThreadRow, edges: StateSpawnEdge[]): ThreadFacts {
+/**
+ * Codex columns with no column of ours, kept in `extra.codexState` so that export writes them back
+ * and `list`/`show` answer them as Codex does (section, project, attachment, daybreak).
+ */
+const STATE_RAW_COLUMNS: [string, string, 'text' | 'int' | 'bool'][] = [
+  ['thread_section_id', 'threadSectionId', 'text'],
+  ['section_position', 'sectionPosition', 'int'],
+  ['section_entered_at_ms', 'sectionEnteredAtMs', 'int'],
+  ['project_id', 'projectId', 'text'],
+  ['daybreak_enabled', 'daybreakEnabled', 'bool'],
+  ['creator_user_id', 'creatorUserId', 'text'],
+  ['creator_account_id', 'creatorAccountId', 'text'],
+  ['attached_thread_parent_id', 'attachedThreadParentId', 'text'],
+];
+
+function rawColumn(value: SqliteValue | undefined, kind: 'text' | 'int' | 'bool'): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (kind === 'text') return typeof value === 'string' ? value : undefined;
+  const n = typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : Number.NaN;
+  if (Number.isNaN(n)) return undefined;
+  return kind === 'bool' ? n !== 0 : n;
+}
+
+/** Facts of one `threads` row of state_5.sqlite (and the section it is in, from `sections`). */
+export function factsFromStateRow(row: StateThreadRow, edges: StateSpawnEdge[], sections: StateSection[] = []): ThreadFacts {
   const facts: ThreadFacts = {
     createdAtMs: row.createdAtMs,
     updatedAtMs: row.updatedAtMs,
@@ -106,6 +129,12 @@ export function factsFromStateRow(row: StateThreadRow, edges: StateSpawnEdge[]):
   }
   // `polluted` is a DB-only memory mode (not a protocol value): kept, not mapped.
   if (row.memoryMode === 'polluted') extra.memoryMode = row.memoryMode;
+  for (const [column, key, kind] of STATE_RAW_COLUMNS) {
+    const value = rawColumn(row.columns[column], kind);
+    if (value !== undefined) extra[key] = value;
+  }
+  const section = typeof extra.threadSectionId === 'string' ? sections.find((s) => s.id === extra.threadSectionId) : undefined;
+  if (section) extra.section = { id: section.id, name: section.name, appearance: section.appearance ?? null };
   if (Object.keys(extra).length > 0) facts.extra = { codexState: extra };
   const edge = edges.find((e) => e.childThreadId === row.id);
   if (edge) facts.spawnParent = { parentThreadId: edge.parentThreadId, status: edge.status };

@@ -160,7 +160,7 @@ export async function importCodexHome(options: ImportOptions): Promise<ImportSum
     const row = stateRows.get(t.threadId);
     const side = sidecar.get(t.threadId);
     sources.set(t.threadId, {
-      state: row ? factsFromStateRow(row, state?.spawnEdges ?? []) : null,
+      state: row ? factsFromStateRow(row, state?.spawnEdges ?? [], state?.sections ?? []) : null,
       stateRolloutBaseName: row ? basename(row.rolloutPath) : null,
       sidecar: side ? { ...side.facts, updatedAtMs: side.updatedAtMs } : null,
       indexName: indexNameOf(index, t.threadId),

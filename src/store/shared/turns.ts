@@ -89,7 +89,9 @@ function applyEvent(turn: StoredTurn, line: StoredRolloutLine): void {
   } else if (sub === 'task_complete' || sub === 'turn_complete') {
     const error = asRecord(payload.error);
     turn.status = error ? 'failed' : 'completed';
-    turn.error = error ? { message: String(error.message ?? ''), additionalDetails: error.codex_error_info ?? null } : null;
+    turn.error = error
+      ? { message: String(error.message ?? ''), codexErrorInfo: error.codex_error_info ?? null, additionalDetails: error.additional_details ?? null }
+      : null;
     turn.startedAt = num(payload.started_at) ?? turn.startedAt;
     turn.completedAt = num(payload.completed_at);
     turn.durationMs = num(payload.duration_ms);
