@@ -206,6 +206,7 @@ export class LiveThread {
   append(items: readonly RolloutLine[]): Promise<void> {
     try {
       this.assertOpen();
+      if (!Array.isArray(items)) throw new InvalidRequestError('expected an array', { path: 'items' });
       // Validate first, so malformed input (rejected by the store anyway) is never observed.
       items.forEach((item, index) => {
         parseRolloutLine(item, `items[${index}]`);

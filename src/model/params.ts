@@ -2,6 +2,7 @@
 // with zod schemas for everything a caller passes in.
 import { z } from 'zod';
 import { uuidSchema } from './ids.js';
+import { storableJson } from './jsonValue.js';
 import { historyModeSchema, memoryModeSchema, sessionSourceSchema, type HistoryMode, type MemoryMode, type SessionSource, type StoredThread } from './thread.js';
 import type { RolloutLine, StoredRolloutLine } from './rolloutLine.js';
 import type { ThreadMetadataPatch } from './patch.js';
@@ -202,7 +203,7 @@ export const createThreadParamsSchema = z.strictObject({
   originator: z.string(),
   cliVersion: z.string().optional(),
   baseInstructions: z.strictObject({ text: z.string() }).nullish(),
-  dynamicTools: z.array(z.unknown()).optional(),
+  dynamicTools: storableJson(z.array(z.unknown())).optional(),
   historyMode: historyModeSchema.optional(),
   initialWindowId: uuidSchema.optional(),
   agentNickname: z.string().nullish(),
@@ -216,7 +217,7 @@ export const createThreadParamsSchema = z.strictObject({
 
 export const resumeThreadParamsSchema = z.strictObject({
   threadId: uuidSchema,
-  history: z.array(z.looseObject({ type: z.string() })).optional(),
+  history: storableJson(z.array(z.looseObject({ type: z.string() }))).optional(),
   includeArchived: z.boolean().optional(),
   metadata: persistenceMetadataSchema,
 });

@@ -17,6 +17,7 @@ import { archiveDeleteSpec } from './specs/archiveDelete.spec.js';
 import { forkSpec } from './specs/fork.spec.js';
 import { tenantIsolationSpec } from './specs/tenantIsolation.spec.js';
 import { idCaseSpec } from './specs/idCase.spec.js';
+import { hostileValuesSpec } from './specs/hostileValues.spec.js';
 
 export type { ContractHarness, ContractService, ThreadStoreFactory };
 
@@ -36,5 +37,6 @@ export function defineThreadStoreContract(name: string, factory: ThreadStoreFact
     forkSpec(ctx);
     tenantIsolationSpec(ctx);
     idCaseSpec(ctx);
+    hostileValuesSpec(ctx);
   });
 }
