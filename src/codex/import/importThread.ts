@@ -37,6 +37,7 @@ import type { ThreadFactSources, ThreadFacts } from './facts.js';
 import { DETACHED_SEQ_BASE, MANIFEST_KEY, MANIFEST_VERSION, pushRun, readManifest, type ImportManifest, type ManifestFile } from './manifest.js';
 import type { ImportProblem, PlannedFile, ThreadPlan } from './plan.js';
 import { refreshResumePoints } from '../../store/postgres/resumePoint.js';
+import { enforceTenantQuota } from '../../tenancy/quota.js';
 
 /** Rows per insert statement, and bytes per batch (whichever comes first). */
 const BATCH_ROWS = 500;
@@ -463,6 +464,9 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
     manifest,
   });
   await upsertImportedThread(tx, tenantId, row);
+  // The tenant's quotas hold for imports too (checked under the tenant row's lock, after the rows
+  // are in, so the transaction rolls back whole when they do not fit).
+  await enforceTenantQuota(tx, tenantId, { threads: existing ? 0 : 1, bytes: byteSize - (existing ? Number(existing.byte_size) : 0) }, { alreadyWritten: true });
   // After the row: a re-import replaced every column, and the checkpoints are new.
   await refreshResumePoints(tx, tenantId, [row.id]);
   if (row.parentThreadId) {

@@ -10,12 +10,13 @@ export interface ImportTargetRow {
   extra: unknown;
   last_seq: number;
   item_count: number;
+  byte_size: number;
 }
 
 /** The stored row of `threadId` (locked), or null. */
 export async function findImportTarget(tx: SqlExecutor, tenantId: string, threadId: string): Promise<ImportTargetRow | null> {
   const { rows } = await tx.query<ImportTargetRow>(
-    'SELECT id, extra, last_seq, item_count FROM thread_store.threads WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+    'SELECT id, extra, last_seq, item_count, byte_size FROM thread_store.threads WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
     [tenantId, threadId],
   );
   return rows[0] ?? null;
@@ -25,7 +26,7 @@ export async function findImportTarget(tx: SqlExecutor, tenantId: string, thread
 export async function loadImportTargets(tx: SqlExecutor, tenantId: string, threadIds: string[]): Promise<ImportTargetRow[]> {
   if (threadIds.length === 0) return [];
   const { rows } = await tx.query<ImportTargetRow>(
-    'SELECT id, extra, last_seq, item_count FROM thread_store.threads WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
+    'SELECT id, extra, last_seq, item_count, byte_size FROM thread_store.threads WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
     [tenantId, threadIds],
   );
   return rows;
