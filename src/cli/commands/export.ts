@@ -2,10 +2,10 @@
 // threads (or some, with the fork bases they need) as a CODEX_HOME Codex can list, read and resume.
 import type { Command } from 'commander';
 import { exportCodexHome, type ExportSummary } from '../../codex/export/index.js';
-import { globalOptions, openCliStore } from '../connect.js';
+import { globalOptions, openCliStoreFor } from '../connect.js';
 import { createProgress, transferLine } from '../format/progress.js';
 import { formatBytes } from '../format/table.js';
-import { resolveTenant, TENANT_HELP } from './tenant.js';
+import { TENANT_HELP } from './tenant.js';
 
 interface ExportCommandOptions {
   tenant?: string;
@@ -38,13 +38,12 @@ export function registerExport(program: Command): void {
     .option('--no-sidecar', `do not write thread_store_metadata.jsonl (facts Codex keeps only in SQLite; read back by import)`)
     .option('--json', 'print the summary as JSON')
     .action(async (opts: ExportCommandOptions, command: Command) => {
-      const tenantId = resolveTenant(opts.tenant);
-      const service = await openCliStore(globalOptions(command));
+      const { service, tenant } = await openCliStoreFor(globalOptions(command), opts.tenant);
       const progress = createProgress();
       try {
         const summary = await exportCodexHome({
           db: service.database,
-          tenantId,
+          tenantId: tenant.id,
           outDir: opts.out,
           ...(opts.thread ? { threadIds: opts.thread } : {}),
           overwrite: opts.overwrite ?? false,

@@ -5,10 +5,10 @@ import { threadIdSchema } from '../../model/ids.js';
 import { parseOrThrow } from '../../model/validate.js';
 import type { StoredTurn } from '../../model/params.js';
 import type { ThreadStore } from '../../store/ThreadStore.js';
-import { globalOptions, openCliStore } from '../connect.js';
+import { globalOptions, openCliStoreFor } from '../connect.js';
 import { cell, renderTable } from '../format/table.js';
 import { sourceLabel, toCliThread, toCliTurn } from '../format/threadJson.js';
-import { resolveTenant, TENANT_HELP } from './tenant.js';
+import { TENANT_HELP } from './tenant.js';
 
 /** Every turn of a thread, in order (pages through listTurns). */
 export async function allTurns(store: ThreadStore, threadId: string): Promise<StoredTurn[]> {
@@ -34,11 +34,10 @@ export function registerShow(program: Command): void {
     .requiredOption('--tenant <tenant>', TENANT_HELP)
     .option('--json', 'print {thread, turns} with Codex app-server field names')
     .action(async (id: string, opts: { tenant?: string; json?: boolean }, command: Command) => {
-      const tenantId = resolveTenant(opts.tenant);
-      const threadId = parseOrThrow(threadIdSchema, id, '<thread-id>').toLowerCase();
-      const service = await openCliStore(globalOptions(command));
+      const threadId = parseOrThrow(threadIdSchema, id, '<thread-id>');
+      const { service, tenant } = await openCliStoreFor(globalOptions(command), opts.tenant);
       try {
-        const store = service.forTenant(tenantId);
+        const store = service.forTenant(tenant.id);
         const thread = toCliThread(await store.readThread({ threadId, includeArchived: true }));
         const turns = (await allTurns(store, threadId)).map(toCliTurn);
         if (opts.json) {
