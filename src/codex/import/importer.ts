@@ -3,7 +3,10 @@
 // threads whose files and facts are unchanged since the last import, and imports every other thread
 // in its own transaction. A failure in one thread (unreadable file, unknown history mode, database
 // error) is reported with the file and the import goes on; an abort stops between threads, and a
-// later run resumes where it stopped because finished threads are then unchanged.
+// later run resumes where it stopped because finished threads are then unchanged. Runs that overlap
+// (two imports of the same CODEX_HOME into one tenant) cooperate: each thread's transaction takes
+// the thread's import lock and looks again, so the thread is imported once and the other run
+// reports it unchanged.
 import { basename } from 'node:path';
 import type { Database } from '../../db/database.js';
 import { isThreadStoreError } from '../../model/errors.js';
@@ -232,8 +235,13 @@ export async function importCodexHome(options: ImportOptions): Promise<ImportSum
       for (const p of result.problems) report(p);
       summary.items += result.items;
       summary.detachedItems += result.detachedItems;
-      summary.bytes += t.totalBytes;
-      summary.files += t.files.length;
+      if (result.outcome !== 'unchanged') {
+        // Unchanged here: another import stored this very thread meanwhile; no file was read.
+        summary.bytes += t.totalBytes;
+        summary.files += t.files.length;
+      } else {
+        progress.bytesDone += Math.max(0, t.totalBytes - bytesSeen);
+      }
       done(result.outcome);
     } catch (error) {
       progress.bytesDone += Math.max(0, t.totalBytes - bytesSeen);

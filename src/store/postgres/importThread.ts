@@ -13,6 +13,19 @@ export interface ImportTargetRow {
   byte_size: number;
 }
 
+/** Namespace (first key) of the import's two-key advisory locks; the second key hashes tenant and thread. */
+const IMPORT_LOCK_NAMESPACE = 0x54534931; // 'TSI1'
+
+/**
+ * Serialize imports of one thread across processes until this transaction ends: a concurrent
+ * import of the same CODEX_HOME waits here, then finds the thread already imported (a row lock
+ * cannot do this for a thread whose row does not exist yet). Two-key advisory locks do not share
+ * a key space with the migrator's one-key lock; a hash collision only makes two imports wait.
+ */
+export async function lockImportTarget(tx: SqlExecutor, tenantId: string, threadId: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock($1::int, hashtext($2::text || '/' || $3::text))`, [IMPORT_LOCK_NAMESPACE, tenantId, threadId]);
+}
+
 /** The stored row of `threadId` (locked), or null. */
 export async function findImportTarget(tx: SqlExecutor, tenantId: string, threadId: string): Promise<ImportTargetRow | null> {
   const { rows } = await tx.query<ImportTargetRow>(
