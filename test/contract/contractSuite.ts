@@ -18,6 +18,7 @@ import { forkSpec } from './specs/fork.spec.js';
 import { tenantIsolationSpec } from './specs/tenantIsolation.spec.js';
 import { idCaseSpec } from './specs/idCase.spec.js';
 import { hostileValuesSpec } from './specs/hostileValues.spec.js';
+import { rawTextSearchSpec } from './specs/rawTextSearch.spec.js';
 
 export type { ContractHarness, ContractService, ThreadStoreFactory };
 
@@ -38,5 +39,6 @@ export function defineThreadStoreContract(name: string, factory: ThreadStoreFact
     tenantIsolationSpec(ctx);
     idCaseSpec(ctx);
     hostileValuesSpec(ctx);
+    rawTextSearchSpec(ctx);
   });
 }
