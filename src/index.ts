@@ -9,7 +9,8 @@ export type { MigrationResult, SchemaStatus } from './db/migrate.js';
 export type { Database, SqlExecutor } from './db/database.js';
 
 export * from './model/errors.js';
-export { newUuidV7, isUuid, isUuidV7 } from './model/ids.js';
+export { newUuidV7, isUuid, isUuidV7, normalizeId } from './model/ids.js';
+export { MAX_JSON_DEPTH, jsonValueProblem, type JsonValueProblem } from './model/jsonValue.js';
 export { parseRolloutLine, parseRolloutLineText, serializeRolloutLine, KNOWN_ROLLOUT_TYPES } from './model/rolloutLine.js';
 export type { RolloutLine, StoredRolloutLine, KnownRolloutType } from './model/rolloutLine.js';
 export { readCompacted } from './model/compacted.js';

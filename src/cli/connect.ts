@@ -1,8 +1,11 @@
-// Owns how CLI commands reach the database from the global options.
+// Owns how CLI commands reach the database from the global options, and resolving a command's
+// tenant with the login's own rights before the store drops to the application role.
 import type { Command } from 'commander';
 import type { Database } from '../db/database.js';
 import { openDatabase, openThreadStore, type ThreadStoreService } from '../store/openThreadStore.js';
+import { APP_ROLE, canSetRole, resolveTenantRef, type TenantRef } from '../tenancy/index.js';
 import type { GlobalOptions } from './main.js';
+import { tenantArg } from './commands/tenant.js';
 
 export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
@@ -19,4 +22,23 @@ export function openCliDatabase(options: GlobalOptions): Promise<Database> {
 
 export function openCliStore(options: GlobalOptions): Promise<ThreadStoreService> {
   return openThreadStore(target(options));
+}
+
+/**
+ * A store plus the command's tenant. The tenant is resolved first, as the login itself: an
+ * operator's login may read the tenant registry (so a registered name resolves to its registered
+ * id), which the application role cannot under RLS. Then every connection switches to the
+ * application role, exactly as openThreadStore does by default.
+ */
+export async function openCliStoreFor(options: GlobalOptions, tenant: string | undefined): Promise<{ service: ThreadStoreService; tenant: TenantRef }> {
+  const ref = tenantArg(tenant);
+  const service = await openThreadStore({ ...target(options), role: null });
+  try {
+    const resolved = await resolveTenantRef(service.database, ref);
+    if (await canSetRole(service.database, APP_ROLE)) await service.database.useRole(APP_ROLE);
+    return { service, tenant: resolved };
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
 }

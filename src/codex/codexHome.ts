@@ -1,9 +1,11 @@
 // Owns recognising a CODEX_HOME directory and listing what an importer reads from it: rollout files
 // under `sessions/YYYY/MM/DD/` and the flat `archived_sessions/`, the name index
-// `session_index.jsonl`, and the SQLite metadata index `state_<N>.sqlite` (§4.5, §6.4, §3.3).
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
-import type { Dirent, Stats } from 'node:fs';
+// `session_index.jsonl`, and the SQLite metadata index `state_<N>.sqlite` (§4.5, §6.4, §3.3) —
+// and, for everything else found under the session folders, why it is not read (nothing is
+// skipped without a word).
+import { readdir, readlink, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import { Stats, type Dirent } from 'node:fs';
 import { InvalidRequestError } from '../model/errors.js';
 import { isUuid } from '../model/ids.js';
 
@@ -121,7 +123,11 @@ export interface CodexHomeScan {
   /** `state_5.sqlite` (in `sqliteHome` when given); else the highest-numbered `state_<N>.sqlite`; else null. */
   readonly stateDbPath: string | null;
   readonly stateDbVersion: number | null;
-  /** `rollout-*` files under the session folders whose names do not parse. */
+  /**
+   * Every entry under the session folders that is not listed in `rollouts`, once, with why: other
+   * files, unparseable rollout names, special files, dangling or looping links, folders read
+   * already or too deep, a `.zst` shadowed by its plain file.
+   */
   readonly skipped: SkippedFile[];
 }
 
@@ -196,15 +202,6 @@ export async function assertCodexHome(dir: string): Promise<void> {
   if (reason !== null) throw new InvalidRequestError(reason, { path: dir });
 }
 
-async function readDirEntries(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
 interface Candidate {
   path: string;
   name: string;
@@ -212,37 +209,107 @@ interface Candidate {
   archived: boolean;
 }
 
-async function collectRollouts(
-  dir: string,
-  archived: boolean,
-  out: Candidate[],
-  skipped: SkippedFile[],
-  depth = 0,
-): Promise<void> {
-  if (depth > 8) return;
-  const entries = await readDirEntries(dir);
+/** Folders below sessions/ that are read (Codex uses YYYY/MM/DD: 3). */
+export const MAX_SESSION_DEPTH = 8;
+
+const ROLLOUT_NAME_HINT = 'rollout-<YYYY-MM-DDThh-mm-ss>-<uuid>[_<uuid>].jsonl[.zst]';
+
+function looksLikeRollout(name: string): boolean {
+  return name.startsWith('rollout-') && (name.endsWith('.jsonl') || name.endsWith('.jsonl.zst'));
+}
+
+function errnoOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
+
+/** What a non-regular, non-directory entry is, in words. */
+function kindOf(info: Stats | Dirent): string {
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isCharacterDevice()) return 'a character device';
+  return 'not a regular file';
+}
+
+/** One walk over sessions/ and archived_sessions/: what was found and what was not taken. */
+interface Walk {
+  out: Candidate[];
+  skipped: SkippedFile[];
+  /** Directories read so far, by device:inode → the path they were read at (each is read once). */
+  seen: Map<string, string>;
+}
+
+const dirKey = (info: Stats): string => `${info.dev}:${info.ino}`;
+
+/**
+ * Walk one session folder. Every entry that does not become a candidate is reported once with its
+ * path and why: a file that is not a rollout, a directory named like one, a FIFO or other special
+ * file (never opened: reading a FIFO would block), a dangling symlink, a symlink loop, a folder too
+ * deep, a folder that cannot be listed. Symlinked directories are followed, but each directory is
+ * read once (by device and inode), so a link back up the tree or a second link to one folder does
+ * not read the same files twice.
+ */
+async function walkSessions(dir: string, archived: boolean, walk: Walk, depth: number): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    walk.skipped.push({ path: dir, reason: `cannot list this folder (${errnoOf(error)}): nothing in it was read` });
+    return;
+  }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    let isDir = entry.isDirectory();
-    let isFileEntry = entry.isFile();
+    let info: Stats | Dirent = entry;
+    let linked = '';
     if (entry.isSymbolicLink()) {
-      const target = await statOrNull(path);
-      isDir = target?.isDirectory() ?? false;
-      isFileEntry = target?.isFile() ?? false;
+      const target = await readlink(path).catch(() => '?');
+      linked = ` (symbolic link to ${target})`;
+      try {
+        info = await stat(path);
+      } catch (error) {
+        const code = errnoOf(error);
+        const reason =
+          code === 'ENOENT' ? `dangling symbolic link: its target ${target} does not exist` : code === 'ELOOP' ? `symbolic link loop (${target} leads back to itself, ELOOP)` : `cannot follow symbolic link to ${target} (${code})`;
+        walk.skipped.push({ path, reason });
+        continue;
+      }
     }
-    if (isDir) {
-      await collectRollouts(path, archived, out, skipped, depth + 1);
+    if (info.isDirectory()) {
+      const real = info instanceof Stats ? info : await stat(path).catch(() => null);
+      const key = real ? dirKey(real) : null;
+      const already = key ? walk.seen.get(key) : undefined;
+      if (already !== undefined) {
+        walk.skipped.push({ path, reason: `the same folder as ${already}${linked}, which is read once: not read again` });
+        continue;
+      }
+      if (depth + 1 > MAX_SESSION_DEPTH) {
+        walk.skipped.push({ path, reason: `folder more than ${MAX_SESSION_DEPTH} levels deep${linked}: not read` });
+        continue;
+      }
+      if (looksLikeRollout(entry.name)) {
+        walk.skipped.push({ path, reason: `a folder${linked} named like a rollout file: not a rollout (what is inside is read as a folder's content)` });
+      }
+      if (key) walk.seen.set(key, path);
+      await walkSessions(path, archived, walk, depth + 1);
       continue;
     }
-    if (!isFileEntry || !entry.name.startsWith('rollout-')) continue;
-    if (!entry.name.endsWith('.jsonl') && !entry.name.endsWith('.jsonl.zst')) continue;
+    if (!info.isFile()) {
+      walk.skipped.push({ path, reason: `${kindOf(info)}${linked}, not a rollout file: not read` });
+      continue;
+    }
+    if (!looksLikeRollout(entry.name)) {
+      walk.skipped.push({ path, reason: `not a rollout file${linked} (expected ${ROLLOUT_NAME_HINT}): not read` });
+      continue;
+    }
     const parsed = parseRolloutFileName(entry.name);
     if (parsed === null) {
-      skipped.push({ path, reason: 'file name is not rollout-<YYYY-MM-DDThh-mm-ss>-<uuid>[_<uuid>].jsonl[.zst]' });
+      walk.skipped.push({ path, reason: `file name is not ${ROLLOUT_NAME_HINT}: not read` });
       continue;
     }
-    out.push({ path, name: entry.name, parsed, archived });
+    walk.out.push({ path, name: entry.name, parsed, archived });
   }
 }
 
@@ -269,19 +336,35 @@ function compareEntries(a: RolloutFileEntry, b: RolloutFileEntry): number {
  */
 export async function scanCodexHome(dir: string, options: ScanCodexHomeOptions = {}): Promise<CodexHomeScan> {
   await assertCodexHome(dir);
-  const candidates: Candidate[] = [];
-  const skipped: SkippedFile[] = [];
-  await collectRollouts(join(dir, SESSIONS_SUBDIR), false, candidates, skipped);
-  await collectRollouts(join(dir, ARCHIVED_SESSIONS_SUBDIR), true, candidates, skipped);
+  const walk: Walk = { out: [], skipped: [], seen: new Map() };
+  // Both roots count as read before the walk, so a link from one into the other is not read twice
+  // (and archived files are never taken for active ones through such a link).
+  const roots = [
+    { path: join(dir, SESSIONS_SUBDIR), archived: false },
+    { path: join(dir, ARCHIVED_SESSIONS_SUBDIR), archived: true },
+  ];
+  for (const root of roots) {
+    const info = await statOrNull(root.path);
+    if (info?.isDirectory()) walk.seen.set(dirKey(info), root.path);
+  }
+  for (const root of roots) await walkSessions(root.path, root.archived, walk, 0);
+  const candidates = walk.out;
+  const skipped = walk.skipped;
 
-  // Plain wins over .zst when both exist in the same folder.
+  // Plain wins over .zst when both exist in the same folder (as in Codex); the .zst is not read.
   const plainPaths = new Set(candidates.filter((c) => !c.parsed.compressed).map((c) => c.path));
   const compressedPaths = new Set(candidates.filter((c) => c.parsed.compressed).map((c) => c.path));
   const rollouts: RolloutFileEntry[] = [];
   for (const c of candidates) {
-    if (c.parsed.compressed && plainPaths.has(c.path.slice(0, -'.zst'.length))) continue;
+    if (c.parsed.compressed && plainPaths.has(c.path.slice(0, -'.zst'.length))) {
+      skipped.push({ path: c.path, reason: `not read: ${basename(c.path.slice(0, -'.zst'.length))} next to it is (the plain file wins over .jsonl.zst, as in Codex)` });
+      continue;
+    }
     const info = await statOrNull(c.path);
-    if (info === null) continue; // vanished while scanning (compression worker rename)
+    if (info === null) {
+      skipped.push({ path: c.path, reason: 'vanished while the folder was scanned (renamed by Codex\'s compression?): not read' });
+      continue;
+    }
     rollouts.push({
       path: c.path,
       relativePath: toPosix(relative(dir, c.path)),

@@ -33,7 +33,7 @@ import type { ThreadStore } from '../store/ThreadStore.js';
 import { deriveMetadataFromItems, ThreadMetadataSync, type PendingMetadataUpdate } from './metadataSync.js';
 import { persistedRolloutItems } from './persistencePolicy.js';
 import { readCompacted } from '../model/compacted.js';
-import { newUuidV7 } from '../model/ids.js';
+import { newUuidV7, normalizeId } from '../model/ids.js';
 import { advanceLineage, initialLineage, restoreLineage, type WindowLineage } from '../history/windowLineage.js';
 
 /** Where LiveThread reports problems it must not throw (discard after a failed init). */
@@ -106,7 +106,8 @@ export class LiveThread {
   static async create(store: ThreadStore, input: CreateThreadParams, options: LiveThreadOptions = {}): Promise<LiveThread> {
     // Codex requires the initial window id (#29519); mint one when the caller has none, so it is
     // recorded in the thread's session_meta and restored on resume.
-    const params: CreateThreadParams = { ...input, initialWindowId: input.initialWindowId ?? newUuidV7() };
+    // The id is kept as Codex prints it (lower case), whatever case the caller used.
+    const params: CreateThreadParams = { ...input, threadId: normalizeId(input.threadId), initialWindowId: input.initialWindowId ?? newUuidV7() };
     const clock = options.clock ?? Date.now;
     const sync = ThreadMetadataSync.forCreate(
       {
@@ -148,7 +149,8 @@ export class LiveThread {
    * store's live writer, then observe the history (without `updated_at`); the resulting patch is
    * deferred until the first append.
    */
-  static async resume(store: ThreadStore, params: ResumeThreadParams, options: LiveThreadOptions = {}): Promise<LiveThread> {
+  static async resume(store: ThreadStore, input: ResumeThreadParams, options: LiveThreadOptions = {}): Promise<LiveThread> {
+    const params: ResumeThreadParams = { ...input, threadId: normalizeId(input.threadId) };
     const history: readonly RolloutLine[] =
       params.history ?? (await store.loadHistory({ threadId: params.threadId, includeArchived: params.includeArchived ?? false })).items;
     // The params go to the store as given: our stores read what they need themselves, so the
@@ -204,6 +206,7 @@ export class LiveThread {
   append(items: readonly RolloutLine[]): Promise<void> {
     try {
       this.assertOpen();
+      if (!Array.isArray(items)) throw new InvalidRequestError('expected an array', { path: 'items' });
       // Validate first, so malformed input (rejected by the store anyway) is never observed.
       items.forEach((item, index) => {
         parseRolloutLine(item, `items[${index}]`);
@@ -395,19 +398,21 @@ function syncOptions(options: LiveThreadOptions): { touchIntervalMs?: number; cl
  * the fork's title / first_user_message / tokens (they are the base's facts, already copied).
  */
 export function splitLineage(threadId: string, history: readonly RolloutLine[]): { own: RolloutLine[]; inherited: RolloutLine[] } {
-  const metaIndex = history.findIndex((line) => line.type === 'session_meta' && asRecord(line.payload)?.id === threadId);
+  // Ids inside stored lines are compared in canonical case (an imported file may use upper case).
+  const isThread = (id: unknown): boolean => normalizeId(id) === normalizeId(threadId);
+  const metaIndex = history.findIndex((line) => line.type === 'session_meta' && isThread(asRecord(line.payload)?.id));
   if (metaIndex === -1) return { own: [...history], inherited: [] };
   const base = asRecord(asRecord(history[metaIndex]!.payload)?.history_base);
   const count = base?.end_ordinal_exclusive;
   const next = history[metaIndex + 1];
   if (
     !base ||
-    base.thread_id === threadId ||
+    isThread(base.thread_id) ||
     typeof count !== 'number' ||
     !Number.isInteger(count) ||
     count <= 0 ||
     next?.type !== 'session_meta' ||
-    asRecord(next.payload)?.id === threadId
+    isThread(asRecord(next.payload)?.id)
   ) {
     return { own: [...history], inherited: [] };
   }

@@ -26,6 +26,7 @@
 import { mergePatch, type GitInfoPatch, type ThreadMetadataPatch } from '../model/patch.js';
 import { asRecord, type RolloutLine } from '../model/rolloutLine.js';
 import { InvalidRequestError } from '../model/errors.js';
+import { normalizeId } from '../model/ids.js';
 import { tokenUsageSchema, type MemoryMode, type SessionSource, type TokenUsage } from '../model/thread.js';
 import {
   enumToString,
@@ -159,7 +160,8 @@ function memoryModeOf(value: unknown): MemoryMode | undefined {
 
 function applySessionMeta(state: FoldState, update: ThreadMetadataPatch, line: RolloutLine): void {
   const meta = asRecord(line.payload);
-  if (!meta || meta.id !== state.threadId) return; // fork copies carry the source thread's meta
+  // Fork copies carry the source thread's meta. An imported file may spell the id in upper case.
+  if (!meta || normalizeId(meta.id) !== normalizeId(state.threadId)) return;
   const createdAt = typeof meta.timestamp === 'string' ? parseSessionTimestamp(meta.timestamp) : undefined;
   // Rust assigns `update.created_at = parse(..)`: an unparsable timestamp resets it to "unchanged".
   if (createdAt === undefined) delete update.createdAt;

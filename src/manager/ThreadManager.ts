@@ -4,7 +4,7 @@
 // ordered with a loaded thread's live appends — metadata updates and renames go through the
 // thread's LiveThread when it is loaded and straight to the store when it is cold.
 import { InvalidRequestError, ThreadNotFoundError } from '../model/errors.js';
-import { newUuidV7 } from '../model/ids.js';
+import { newUuidV7, normalizeId } from '../model/ids.js';
 import type { CreateThreadParams, ResumeThreadParams, ThreadPersistenceMetadata } from '../model/params.js';
 import type { ThreadMetadataPatch } from '../model/patch.js';
 import type { RolloutLine } from '../model/rolloutLine.js';
@@ -70,9 +70,11 @@ export class ThreadManager {
 
   /** The loaded thread, if any (a thread whose LiveThread was closed behind our back is dropped). */
   getThread(threadId: string): LoadedThread | undefined {
-    const loaded = this.loaded.get(threadId);
+    // Keys are the lower-case ids LiveThread keeps (see model/ids.ts).
+    const id = normalizeId(threadId);
+    const loaded = this.loaded.get(id);
     if (loaded?.liveThread && !loaded.liveThread.isOpen) {
-      this.loaded.delete(threadId);
+      this.loaded.delete(id);
       return undefined;
     }
     return loaded;
@@ -85,8 +87,9 @@ export class ThreadManager {
   async createThread(params: CreateThreadParams, options: CreateThreadOptions = {}): Promise<LoadedThread> {
     this.assertNotLoaded(params.threadId);
     if (options.ephemeral) {
-      const loaded: LoadedThread = { threadId: params.threadId, ephemeral: true, liveThread: null };
-      this.loaded.set(params.threadId, loaded);
+      const threadId = normalizeId(params.threadId);
+      const loaded: LoadedThread = { threadId, ephemeral: true, liveThread: null };
+      this.loaded.set(threadId, loaded);
       return loaded;
     }
     const thread = await LiveThread.create(this.store, params, this.liveOptions);
@@ -104,7 +107,7 @@ export class ThreadManager {
    * sees every acknowledged append and its pending derived metadata.
    */
   async forkThread(params: ForkParams, options: StartThreadOptions = {}): Promise<LoadedThread> {
-    const newThreadId = params.newThreadId ?? newUuidV7();
+    const newThreadId = normalizeId(params.newThreadId ?? newUuidV7());
     this.assertNotLoaded(newThreadId);
     const source = this.getThread(params.sourceThreadId);
     if (source?.liveThread) await source.liveThread.flush();
@@ -163,7 +166,7 @@ export class ThreadManager {
   async shutdownThread(threadId: string): Promise<void> {
     const loaded = this.requireLoaded(threadId);
     if (loaded.liveThread) await loaded.liveThread.shutdown();
-    this.loaded.delete(threadId);
+    this.loaded.delete(loaded.threadId);
   }
 
   /** Shut down every loaded thread; every thread is attempted, the first error is rethrown. */

@@ -2,6 +2,7 @@
 // with zod schemas for everything a caller passes in.
 import { z } from 'zod';
 import { uuidSchema } from './ids.js';
+import { storableJson } from './jsonValue.js';
 import { historyModeSchema, memoryModeSchema, sessionSourceSchema, type HistoryMode, type MemoryMode, type SessionSource, type StoredThread } from './thread.js';
 import type { RolloutLine, StoredRolloutLine } from './rolloutLine.js';
 import type { ThreadMetadataPatch } from './patch.js';
@@ -251,9 +252,9 @@ export const createThreadParamsSchema = z.strictObject({
   threadSource: z.string().nullish(),
   originator: z.string(),
   cliVersion: z.string().optional(),
-  baseInstructions: z.looseObject({ text: z.string() }).nullish(),
-  dynamicTools: z.array(z.unknown()).optional(),
-  selectedCapabilityRoots: z.array(z.unknown()).optional(),
+  baseInstructions: storableJson(z.looseObject({ text: z.string() })).nullish(),
+  dynamicTools: storableJson(z.array(z.unknown())).optional(),
+  selectedCapabilityRoots: storableJson(z.array(z.unknown())).optional(),
   multiAgentVersion: z.string().nullish(),
   historyMode: historyModeSchema.optional(),
   initialWindowId: uuidSchema.optional(),
@@ -266,7 +267,7 @@ export const createThreadParamsSchema = z.strictObject({
 
 export const resumeThreadParamsSchema = z.strictObject({
   threadId: uuidSchema,
-  history: z.array(z.looseObject({ type: z.string() })).optional(),
+  history: storableJson(z.array(z.looseObject({ type: z.string() }))).optional(),
   includeArchived: z.boolean().optional(),
   metadata: persistenceMetadataSchema,
 });

@@ -4,6 +4,7 @@
 // `patchFromWire` / `patchToWire` convert Codex's snake_case JSON wire form.
 import { z } from 'zod';
 import { parseOrThrow } from './validate.js';
+import { storableJson } from './jsonValue.js';
 import {
   historyModeSchema,
   memoryModeSchema,
@@ -81,7 +82,7 @@ export const threadMetadataPatchSchema = z.strictObject({
   cwd: keep(z.string()),
   cliVersion: keep(z.string()),
   approvalMode: keep(z.string()),
-  permissionProfile: keep(z.unknown()),
+  permissionProfile: keep(storableJson(z.unknown())),
   tokenUsage: keep(tokenUsageSchema),
   firstUserMessage: keep(z.string()),
   gitInfo: keep(gitInfoPatchSchema),
@@ -104,7 +105,12 @@ export function parsePatch(value: unknown, where = 'patch'): ThreadMetadataPatch
 }
 
 export function isEmptyPatch(patch: ThreadMetadataPatch): boolean {
-  return Object.values(patch).every((v) => v === undefined);
+  try {
+    return Object.values(patch).every((v) => v === undefined);
+  } catch {
+    // An unreadable value (a throwing getter) is not empty: parsePatch then reports it as InvalidRequest.
+    return false;
+  }
 }
 
 /** Codex `merge(next)`: every field present in `next` (including clears) wins; git merges per sub-field. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseOrThrow } from './validate.js';
 import { InvalidRequestError } from './errors.js';
 import { uuidSchema } from './ids.js';
+import { assertJsonValue } from './jsonValue.js';
 
 export const KNOWN_ROLLOUT_TYPES = [
   'session_meta',
@@ -86,6 +87,8 @@ export function isKnownRolloutType(type: string): type is KnownRolloutType {
  */
 export function parseRolloutLine(value: unknown, where = 'item'): RolloutLine {
   parseOrThrow(envelope, value, where);
+  // Before anything serializes or walks the line: depth, cycles, BigInt (see model/jsonValue.ts).
+  assertJsonValue(value, where);
   const line = value as RolloutLine;
   if (isKnownRolloutType(line.type)) {
     parseOrThrow(PAYLOAD_SCHEMAS[line.type], line.payload, `${where}.payload`);

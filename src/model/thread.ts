@@ -1,13 +1,14 @@
 // Owns the thread metadata record (Codex `StoredThread`, camelCased) and its small value types.
 import { z } from 'zod';
 import type { StoredRolloutLine } from './rolloutLine.js';
+import { storableJson } from './jsonValue.js';
 
 /** `"cli" | "vscode" | "exec" | "mcp" | "unknown" | custom string`, or an object such as `{subagent: {...}}`. */
 export type SessionSource = string | Record<string, unknown>;
-export const sessionSourceSchema: z.ZodType<SessionSource> = z.union([
+export const sessionSourceSchema: z.ZodType<SessionSource> = storableJson(z.union([
   z.string().min(1),
   z.record(z.string(), z.unknown()),
-]);
+]));
 
 export type HistoryMode = 'legacy' | 'paginated';
 export const historyModeSchema = z.enum(['legacy', 'paginated']);
@@ -22,13 +23,15 @@ export interface TokenUsage {
   total_tokens: number;
   [key: string]: unknown;
 }
-export const tokenUsageSchema: z.ZodType<TokenUsage> = z.looseObject({
-  input_tokens: z.number().int(),
-  cached_input_tokens: z.number().int(),
-  output_tokens: z.number().int(),
-  reasoning_output_tokens: z.number().int(),
-  total_tokens: z.number().int(),
-});
+export const tokenUsageSchema: z.ZodType<TokenUsage> = storableJson(
+  z.looseObject({
+    input_tokens: z.number().int(),
+    cached_input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    reasoning_output_tokens: z.number().int(),
+    total_tokens: z.number().int(),
+  }),
+);
 
 export interface GitInfo {
   sha: string | null;

@@ -14,7 +14,14 @@ export function formatIssuePath(prefix: string | undefined, path: ReadonlyArray<
 
 /** Parse `value` with `schema`; on failure throw InvalidRequest with the first issue's path. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where?: string): z.output<S> {
-  const result = schema.safeParse(value);
+  let result: z.ZodSafeParseResult<z.output<S>>;
+  try {
+    result = schema.safeParse(value);
+  } catch (error) {
+    // zod reads every property: a getter or proxy trap of the caller's value can throw in there.
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new InvalidRequestError(`cannot be read (${message})`, { path: where ?? '(root)', cause: error });
+  }
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = formatIssuePath(where, issue?.path ?? []);

@@ -8,18 +8,21 @@ export {
   getTenant,
   listTenants,
   resolveTenant,
+  resolveTenantRef,
   setTenantQuota,
   tenantIdForName,
   tenantNameSchema,
   tenantUsage,
   type CreateTenantParams,
   type Tenant,
+  type TenantRef,
   type TenantUsage,
 } from './tenants.js';
 export { enforceTenantQuota, readQuota, readUsage, type QuotaDemand, type TenantQuota, type TenantUsageNumbers } from './quota.js';
 export { purgeTenant, type PurgeOptions, type PurgeProgress, type PurgeResult, type PurgeTable } from './purge.js';
 export {
   APP_ROLE,
+  canSetRole,
   DEFAULT_OWNER_ROLE,
   ensureSchemaReady,
   securityReport,

@@ -1,7 +1,8 @@
 // Owns purging a tenant: deleting every row it has, table by table, in bounded batches, each batch
 // its own transaction in the tenant's RLS context (so a purge can never touch another tenant, even
 // when run by the owner). Resumable by construction: an interrupted purge has committed whole
-// batches only, and running it again continues where it stopped.
+// batches only, and running it again continues where it stopped. `complete` means verified: a
+// final check found no row of the tenant left.
 //
 // Order: writer claims first (a live writer in another process is fenced off at its next append),
 // then threads (the tenant's threads vanish from every listing right away), then the bulk of
@@ -10,6 +11,7 @@
 // is a new row that the purge may or may not reach. To keep a copy, export the tenant first
 // (`thread-store export`).
 import type { Database } from '../db/database.js';
+import { ConflictError } from '../model/errors.js';
 import { tenantIdSchema } from '../model/ids.js';
 import { parseOrThrow } from '../model/validate.js';
 
@@ -37,7 +39,7 @@ export interface PurgeResult {
   tenantId: string;
   deleted: Record<PurgeTable, number>;
   batches: number;
-  /** False when stopped by the signal before the end. */
+  /** True only when a final check found no row of the tenant left; false when stopped by the signal. */
   complete: boolean;
 }
 
@@ -52,36 +54,63 @@ const PLAN: readonly { table: PurgeTable; keys: string; tenantColumn: string }[]
   { table: 'tenants', keys: 'id', tenantColumn: 'id' },
 ];
 
+/** Passes over PLAN before a purge that keeps finding new rows gives up (the tenant still has traffic). */
+const MAX_PASSES = 3;
+
 export async function purgeTenant(db: Database, tenantId: string, options: PurgeOptions = {}): Promise<PurgeResult> {
   const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 5000));
   const deleted = Object.fromEntries(PLAN.map((p) => [p.table, 0])) as Record<PurgeTable, number>;
+  const steps = PLAN.filter((step) => !(step.table === 'tenants' && options.keepTenant));
   let batches = 0;
-  for (const step of PLAN) {
-    if (step.table === 'tenants' && options.keepTenant) continue;
-    let tableBatches = 0;
-    for (;;) {
-      if (options.signal?.aborted) return { tenantId: id, deleted, batches, complete: false };
-      // Table and column names come from PLAN above, never from input.
-      const n = await db.transaction(
-        async (tx) => {
-          const r = await tx.query(
-            `DELETE FROM thread_store.${step.table}
-              WHERE ${step.tenantColumn} = $1
-                AND (${step.keys}) IN (SELECT ${step.keys} FROM thread_store.${step.table} WHERE ${step.tenantColumn} = $1 LIMIT $2)`,
-            [id, batchSize],
-          );
-          return r.rowCount;
-        },
-        { tenantId: id, operation: `purgeTenant(${step.table})` },
-      );
-      if (n === 0) break;
-      deleted[step.table] += n;
-      batches++;
-      tableBatches++;
-      options.onProgress?.({ table: step.table, deleted: deleted[step.table], batches: tableBatches });
-      if (n < batchSize) break;
+  // A purge claims success only when a final check finds nothing of the tenant left: rows written
+  // while it ran (a live writer elsewhere, a concurrent import) are deleted by another pass, and a
+  // tenant that keeps writing is a Conflict instead of a "complete" that left rows behind.
+  for (let pass = 1; ; pass += 1) {
+    for (const step of steps) {
+      let tableBatches = 0;
+      for (;;) {
+        if (options.signal?.aborted) return { tenantId: id, deleted, batches, complete: false };
+        // Table and column names come from PLAN above, never from input.
+        const n = await db.transaction(
+          async (tx) => {
+            const r = await tx.query(
+              `DELETE FROM thread_store.${step.table}
+                WHERE ${step.tenantColumn} = $1
+                  AND (${step.keys}) IN (SELECT ${step.keys} FROM thread_store.${step.table} WHERE ${step.tenantColumn} = $1 LIMIT $2)`,
+              [id, batchSize],
+            );
+            return r.rowCount;
+          },
+          { tenantId: id, operation: `purgeTenant(${step.table})` },
+        );
+        if (n === 0) break;
+        deleted[step.table] += n;
+        batches++;
+        tableBatches++;
+        options.onProgress?.({ table: step.table, deleted: deleted[step.table], batches: tableBatches });
+        if (n < batchSize) break;
+      }
+    }
+    const left = await remainingTables(db, id, steps);
+    if (left.length === 0) return { tenantId: id, deleted, batches, complete: true };
+    if (pass >= MAX_PASSES) {
+      throw new ConflictError(`tenant ${id} still has rows in ${left.join(', ')} after ${pass} passes: something keeps writing to it; stop its traffic and run the purge again`);
     }
   }
-  return { tenantId: id, deleted, batches, complete: true };
+}
+
+/** The tables of `steps` that still hold a row of the tenant. */
+async function remainingTables(db: Database, tenantId: string, steps: readonly { table: PurgeTable; tenantColumn: string }[]): Promise<PurgeTable[]> {
+  return db.transaction(
+    async (tx) => {
+      const out: PurgeTable[] = [];
+      for (const step of steps) {
+        const { rows } = await tx.query(`SELECT 1 FROM thread_store.${step.table} WHERE ${step.tenantColumn} = $1 LIMIT 1`, [tenantId]);
+        if (rows.length > 0) out.push(step.table);
+      }
+      return out;
+    },
+    { tenantId, operation: 'purgeTenant(verify)' },
+  );
 }

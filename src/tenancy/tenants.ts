@@ -7,8 +7,9 @@
 //
 // A tenant's default id is a UUIDv5 of its name, so a name maps to the same id on every database
 // and `forTenant(tenantIdForName('acme'))` needs no lookup (and works under RLS, where a
-// non-owner cannot search the registry by name).
-import { createHash } from 'node:crypto';
+// non-owner cannot search the registry by name). A name registered with another id
+// (`--id <uuid>`) is found through the registry: resolveTenantRef is the one rule for both.
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, InvalidRequestError, ThreadStoreError } from '../model/errors.js';
 import { isUuid, tenantIdSchema } from '../model/ids.js';
@@ -163,28 +164,90 @@ export async function listTenants(db: Database): Promise<Tenant[]> {
   }, { operation: 'listTenants' });
 }
 
+/** What a tenant reference (a CLI `--tenant`, `purge <tenant>`, a library caller's text) names. */
+export interface TenantRef {
+  /** The tenant id to use (lower case). */
+  id: string;
+  /** The name given, or the registered name when the reference was an id; null when neither. */
+  name: string | null;
+  /** The registry row, or null when the tenant is not registered (threads can exist without one). */
+  tenant: Tenant | null;
+  /** How `id` was found. */
+  via: 'id' | 'registry' | 'default-id';
+}
+
+/** Thrown inside the probe transaction to roll it back (see nameTakenElsewhere). */
+class ProbeRollback extends Error {
+  constructor(readonly taken: boolean) {
+    super('probe rolled back');
+  }
+}
+
 /**
- * A tenant by id or by name. A name is looked up in the registry when this connection may read it
- * (owner), else through its default id (tenantIdForName), which works under RLS.
+ * Whether `name` is registered to some tenant, asked without reading the registry (which RLS hides
+ * from the application role): insert the name under a fresh id and roll back. The unique index is
+ * checked across tenants, so a conflict means the name is taken. Nothing is written.
  */
-export async function resolveTenant(db: Database, ref: string): Promise<Tenant> {
+async function nameTakenElsewhere(db: Database, name: string): Promise<boolean> {
+  const probeId = randomUUID();
+  try {
+    await inTenant(db, probeId, 'resolveTenant', async (tx) => {
+      const { rows } = await tx.query('INSERT INTO thread_store.tenants (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id', [probeId, name]);
+      throw new ProbeRollback(rows.length === 0);
+    });
+  } catch (error) {
+    const probe = error instanceof ProbeRollback ? error : (error as { cause?: unknown } | null)?.cause;
+    if (probe instanceof ProbeRollback) return probe.taken;
+    throw error;
+  }
+  return false;
+}
+
+/**
+ * THE rule by which a tenant reference becomes a tenant id, used by every CLI command and by
+ * resolveTenant:
+ *
+ * - a UUID (any letter case) is that tenant, registered or not;
+ * - a registered name is the id the registry gives it (`tenants create acme --id <uuid>` → that uuid);
+ * - an unregistered name is its default id, tenantIdForName(name) (UUIDv5), so `--tenant acme`
+ *   works with no tenants table and names the same tenant on every database;
+ * - anything ambiguous is InvalidRequest rather than a guess: a name whose default id belongs to a
+ *   tenant registered under another name, or — for a role that cannot read the registry by name
+ *   (the application role under RLS) — a name registered under an id this role cannot see.
+ */
+export async function resolveTenantRef(db: Database, ref: string): Promise<TenantRef> {
   if (isUuid(ref)) {
-    const tenant = await getTenant(db, ref);
-    if (!tenant) throw new InvalidRequestError(`tenant ${ref} is not registered`, { path: 'tenant' });
-    return tenant;
+    const id = ref.toLowerCase();
+    const tenant = await getTenant(db, id);
+    return { id, name: tenant?.name ?? null, tenant, via: 'id' };
   }
   const name = parseOrThrow(tenantNameSchema, ref, 'tenant');
+  const defaultId = tenantIdForName(name);
+  const atDefault = await getTenant(db, defaultId);
+  if (atDefault && atDefault.name === name) return { id: defaultId, name, tenant: atDefault, via: 'registry' };
   if (await canListTenants(db)) {
     const found = await db.transaction(async (tx) => {
       const { rows } = await tx.query<TenantRow>('SELECT id, name, max_threads, max_item_bytes, created_at FROM thread_store.tenants WHERE name = $1', [name]);
       return rows[0] ? rowToTenant(rows[0]) : null;
     }, { operation: 'resolveTenant' });
-    if (found) return found;
-  } else {
-    const byDefaultId = await getTenant(db, tenantIdForName(name));
-    if (byDefaultId && byDefaultId.name === name) return byDefaultId;
+    if (found) return { id: found.id, name, tenant: found, via: 'registry' };
+  } else if (await nameTakenElsewhere(db, name)) {
+    throw new InvalidRequestError(
+      `tenant "${name}" is registered under an id this database role cannot look up by name (the registry is readable by the owner role only); give the tenant id instead`,
+      { path: 'tenant' },
+    );
   }
-  throw new InvalidRequestError(`no tenant named "${name}"`, { path: 'tenant' });
+  if (atDefault && atDefault.name !== null) {
+    throw new InvalidRequestError(`"${name}" is not a registered tenant name, and its default id ${defaultId} belongs to tenant "${atDefault.name}"; give a tenant id instead`, { path: 'tenant' });
+  }
+  return { id: defaultId, name, tenant: atDefault, via: 'default-id' };
+}
+
+/** A registered tenant by id or by name (resolveTenantRef's rule); InvalidRequest when it is not registered. */
+export async function resolveTenant(db: Database, ref: string): Promise<Tenant> {
+  const resolved = await resolveTenantRef(db, ref);
+  if (resolved.tenant) return resolved.tenant;
+  throw new InvalidRequestError(resolved.via === 'id' ? `tenant ${resolved.id} is not registered` : `no tenant named "${resolved.name}"`, { path: 'tenant' });
 }
 
 /**

@@ -1,14 +1,14 @@
 // The `thread-store` CLI as a user runs it: subprocesses (stdout, stderr, exit code) for import,
-// export, stats and the error paths; in-process runs for the list filters and paging.
-import { mkdtemp, readFile, rm, writeFile, mkdir, copyFile } from 'node:fs/promises';
+// export, stats and the error paths; in-process runs for the list filters and paging; one
+// tenant-name rule for every command (issue 15, point 1).
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveTenant } from '../../src/cli/commands/tenant.js';
 import { tenantIdForName } from '../../src/tenancy/tenants.js';
 import type { CliThread } from '../../src/cli/format/threadJson.js';
 import { SAMPLE_HOME } from '../codex/helpers.js';
-import { sampleFileFor } from '../helpers/sample.js';
 import { createCliTarget, runCli, runCliProcess, type CliTarget } from './helpers.js';
 
 let target: CliTarget;
@@ -43,7 +43,7 @@ describe('thread-store as a subprocess', () => {
     const r = await runCliProcess(target, ['stats', '--tenant', 'acme', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.overview).toMatchObject({ tenantId: resolveTenant('acme'), threads: 25, archivedThreads: 2, forks: 6, subagents: 1, items: 912, tokensUsed: 522954, compactions: 1 });
+    expect(report.overview).toMatchObject({ tenantId: tenantIdForName('acme'), threads: 25, archivedThreads: 2, forks: 6, subagents: 1, items: 912, tokensUsed: 522954, compactions: 1 });
     expect(report.byModel).toContainEqual(expect.objectContaining({ modelProvider: 'mockA', model: 'mock-model-xl', threads: 1, tokensUsed: 23140 }));
     // Tokens per day come from token_count events on the day they were spent, so forked history is
     // not counted twice (the per-thread totals above do include it).
@@ -52,7 +52,7 @@ describe('thread-store as a subprocess', () => {
 
   it('lists the same threads by name and by UUID', async () => {
     const byName = await runCli(target, ['list', '--tenant', 'acme', '--json', '--limit', '100']);
-    const byId = await runCli(target, ['list', '--tenant', resolveTenant('acme'), '--json', '--limit', '100']);
+    const byId = await runCli(target, ['list', '--tenant', tenantIdForName('acme'), '--json', '--limit', '100']);
     expect(byId.stdout).toBe(byName.stdout);
     expect(JSON.parse(byName.stdout).data).toHaveLength(23);
   });
@@ -96,4 +96,80 @@ describe('list filters (Codex thread/list)', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--sort must be created, updated or recency');
   });
+});
+
+describe('one tenant-name rule for every command (issue 15.1)', () => {
+  const json = async (args: string[]): Promise<{ code: number; value: unknown; stderr: string }> => {
+    const r = await runCli(target, [...args, '--json']);
+    return { code: r.code, value: r.stdout.trim() === '' ? null : JSON.parse(r.stdout.trim().split('\n').pop()!), stderr: r.stderr };
+  };
+  const usage = async (tenant: string) => (await json(['tenants', 'show', tenant])).value as { id: string; registered: boolean; threads: number; items: number; itemBytes: number };
+  const listed = async (tenant: string) => ((await json(['list', '--tenant', tenant, '--limit', '100'])).value as { data: CliThread[] }).data.map((t) => t.id).sort();
+
+  it('a name registered with its own id means that id in import, list, show, stats, export, tenants show and purge; its quota holds; purge leaves nothing', async () => {
+    const id = randomUUID();
+    const name = 'registered-co';
+    expect((await runCli(target, ['tenants', 'create', name, '--id', id, '--max-threads', '2'])).code).toBe(0);
+
+    const imported = await json(['import', SAMPLE_HOME, '--tenant', name]);
+    expect(imported.code).toBe(1); // 23 threads over the quota
+    const summary = imported.value as { tenantId: string; threads: Record<string, number>; problems: { reason: string }[] };
+    expect(summary.tenantId).toBe(id);
+    expect(summary.threads).toMatchObject({ imported: 2, failed: 23 });
+    expect(summary.problems.some((p) => p.reason.includes('2 of its 2 allowed threads'))).toBe(true);
+
+    // Everything landed under the registered id, nothing under the name's UUIDv5.
+    expect(await usage(name)).toMatchObject({ id, registered: true, threads: 2 });
+    expect(await usage(tenantIdForName(name))).toMatchObject({ registered: false, threads: 0 });
+    const threads = await listed(name);
+    expect(threads).toEqual(await listed(id));
+    expect(threads).toEqual(await listed(id.toUpperCase())); // a tenant id in any case
+    expect(await listed(tenantIdForName(name))).toEqual([]);
+    const shown = await json(['show', threads[0]!.toUpperCase(), '--tenant', name]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect((shown.value as { thread: CliThread }).thread.id).toBe(threads[0]); // printed lower case, as Codex does
+    expect(((await json(['stats', '--tenant', name])).value as { tenantId: string; overview: { threads: number } }).overview).toMatchObject({ tenantId: id, threads: 2 });
+    const out = join(dir, 'registered-export');
+    const exported = await json(['export', '--tenant', name, '--out', out]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect((await readdir(out, { recursive: true })).filter((f) => String(f).endsWith('.jsonl') && String(f).includes('rollout-'))).toHaveLength(2);
+
+    const purged = await json(['purge', name, '--yes']);
+    expect(purged.code, purged.stderr).toBe(0);
+    expect(purged.value).toMatchObject({ tenantId: id, complete: true, deleted: { threads: 2, tenants: 1 } });
+    expect(await usage(id)).toMatchObject({ registered: false, threads: 0, items: 0, itemBytes: 0 });
+    expect(await listed(name)).toEqual([]);
+    expect(await listed(id)).toEqual([]);
+  }, 120_000);
+
+  it('an unregistered name means its UUIDv5 everywhere, purge included', async () => {
+    const name = 'loose-co';
+    const imported = await json(['import', SAMPLE_HOME, '--tenant', name]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.value).toMatchObject({ tenantId: tenantIdForName(name) });
+    expect(await usage(name)).toMatchObject({ id: tenantIdForName(name), registered: false, threads: 25 });
+    const purged = await json(['purge', name, '--yes']);
+    expect(purged.code, purged.stderr).toBe(0);
+    expect(purged.value).toMatchObject({ tenantId: tenantIdForName(name), complete: true, deleted: { threads: 25 } });
+    expect(await usage(name)).toMatchObject({ threads: 0, items: 0 });
+    expect(await listed(name)).toEqual([]);
+  }, 120_000);
+
+  it('a name whose default id belongs to another registered tenant is refused, not guessed', async () => {
+    expect((await runCli(target, ['tenants', 'create', 'owner-co', '--id', tenantIdForName('squatted')])).code).toBe(0);
+    for (const args of [['list', '--tenant', 'squatted'], ['import', SAMPLE_HOME, '--tenant', 'squatted'], ['purge', 'squatted', '--yes'], ['tenants', 'show', 'squatted']]) {
+      const r = await runCli(target, args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain('belongs to tenant "owner-co"');
+    }
+  });
+
+  it('threads stored under a name before it was registered with another id are pointed out', async () => {
+    const name = 'later-co';
+    expect((await runCli(target, ['import', SAMPLE_HOME, '--tenant', name])).code).toBe(0);
+    expect((await runCli(target, ['tenants', 'create', name, '--id', randomUUID()])).code).toBe(0);
+    const shown = await runCli(target, ['tenants', 'show', name]);
+    expect(shown.code).toBe(0);
+    expect(shown.stderr).toContain(`25 thread(s) are stored under ${tenantIdForName(name)}`);
+  }, 120_000);
 });

@@ -16,6 +16,9 @@ import { turnsItemsSpec } from './specs/turnsItems.spec.js';
 import { archiveDeleteSpec } from './specs/archiveDelete.spec.js';
 import { forkSpec } from './specs/fork.spec.js';
 import { tenantIsolationSpec } from './specs/tenantIsolation.spec.js';
+import { idCaseSpec } from './specs/idCase.spec.js';
+import { hostileValuesSpec } from './specs/hostileValues.spec.js';
+import { rawTextSearchSpec } from './specs/rawTextSearch.spec.js';
 
 export type { ContractHarness, ContractService, ThreadStoreFactory };
 
@@ -34,5 +37,8 @@ export function defineThreadStoreContract(name: string, factory: ThreadStoreFact
     archiveDeleteSpec(ctx);
     forkSpec(ctx);
     tenantIsolationSpec(ctx);
+    idCaseSpec(ctx);
+    hostileValuesSpec(ctx);
+    rawTextSearchSpec(ctx);
   });
 }

@@ -17,6 +17,7 @@ import {
   listTenants,
   purgeTenant,
   resolveTenant,
+  resolveTenantRef,
   setTenantQuota,
   tenantIdForName,
   tenantUsage,
@@ -86,6 +87,58 @@ describe('tenant operations', () => {
     const listed = await listTenants(owner);
     expect(listed.map((t) => t.id)).toEqual(expect.arrayContaining([tenant.id, explicit.id]));
     expect(await code(listTenants(service.database))).toBe('InvalidRequest');
+  });
+
+  it('one rule resolves a tenant reference for every caller: id, registered name → registered id, unregistered name → UUIDv5; ambiguity refused (issue 15.1)', async () => {
+    const registered = await createTenant(owner, { name: unique(), id: randomUUID() });
+    const loose = unique();
+    const registryRows = await ownerCount(owner, 'tenants');
+    // The owner reads the registry; the application role cannot, and is told so instead of getting the UUIDv5.
+    expect(await resolveTenantRef(owner, registered.name!)).toMatchObject({ id: registered.id, via: 'registry', tenant: { id: registered.id } });
+    const refused = await resolveTenantRef(service.database, registered.name!).catch((e: unknown) => e);
+    expect(isThreadStoreError(refused) && refused.code).toBe('InvalidRequest');
+    expect((refused as Error).message).toMatch(/registered under an id this database role cannot look up/);
+    for (const db of [owner, service.database]) {
+      expect(await resolveTenantRef(db, loose)).toEqual({ id: tenantIdForName(loose), name: loose, tenant: null, via: 'default-id' });
+      expect(await resolveTenantRef(db, registered.id.toUpperCase())).toMatchObject({ id: registered.id, name: registered.name, via: 'id' });
+      const byDefault = await createTenant(owner, { name: unique() });
+      expect(await resolveTenantRef(db, byDefault.name!)).toMatchObject({ id: byDefault.id, via: 'registry' });
+    }
+    // The probe of the application role wrote nothing.
+    expect(await ownerCount(owner, 'tenants')).toBe(registryRows + 2);
+    // A name whose default id is taken by a tenant of another name is refused by both.
+    const squatter = await createTenant(owner, { name: unique(), id: tenantIdForName('squatted name') });
+    for (const db of [owner, service.database]) {
+      expect(await code(resolveTenantRef(db, 'squatted name'))).toBe('InvalidRequest');
+    }
+    expect((await resolveTenant(owner, squatter.id)).name).toBe(squatter.name);
+  });
+
+  it('purge reports complete only when a final check finds nothing of the tenant; a tenant that keeps writing is a Conflict', async () => {
+    const tenant = await createTenant(owner, { name: unique() });
+    const store = service.forTenant(tenant.id);
+    await makeThread(store);
+    // A database handle that lets a writer slip a new thread in right before each final check.
+    const sneaky = (writesLeft: number): Database =>
+      new Proxy(owner, {
+        get(target, prop, receiver) {
+          if (prop !== 'transaction') return Reflect.get(target, prop, receiver);
+          return async (fn: Parameters<Database['transaction']>[0], options?: Parameters<Database['transaction']>[1]) => {
+            if (options?.operation === 'purgeTenant(verify)' && writesLeft-- > 0) await makeThread(store);
+            return target.transaction(fn, options);
+          };
+        },
+      });
+    const once = await purgeTenant(sneaky(1), tenant.id);
+    expect(once).toMatchObject({ complete: true, deleted: { threads: 2, tenants: 1 } });
+    expect(await counts(tenant.id)).toEqual(Object.fromEntries(TABLES.map((t) => [t, 0])));
+
+    await makeThread(store);
+    const error = await purgeTenant(sneaky(99), tenant.id).catch((e: unknown) => e);
+    expect(isThreadStoreError(error) && error.code).toBe('Conflict');
+    expect((error as Error).message).toMatch(/still has rows in threads.*keeps writing/);
+    expect((await purgeTenant(owner, tenant.id)).complete).toBe(true);
+    expect(await counts(tenant.id)).toEqual(Object.fromEntries(TABLES.map((t) => [t, 0])));
   });
 
   it('max_threads: creating, materializing and forking past the quota is ResourceExhausted and stores nothing', async () => {

@@ -3,10 +3,10 @@
 // it did the original: rollouts, session_index.jsonl, and Codex's SQLite state.
 import type { Command } from 'commander';
 import { exportCodexHome, type ExportSummary } from '../../codex/export/index.js';
-import { globalOptions, openCliStore } from '../connect.js';
+import { globalOptions, openCliStoreFor } from '../connect.js';
 import { createProgress, transferLine } from '../format/progress.js';
 import { formatBytes } from '../format/table.js';
-import { resolveTenant, TENANT_HELP } from './tenant.js';
+import { TENANT_HELP } from './tenant.js';
 
 interface ExportCommandOptions {
   tenant?: string;
@@ -45,13 +45,12 @@ export function registerExport(program: Command): void {
     .option('--no-sqlite', "do not write Codex's state_5.sqlite / thread_history_1.sqlite (Codex then rebuilds its index from the rollouts and reads turns only after thread/resume)")
     .option('--json', 'print the summary as JSON')
     .action(async (opts: ExportCommandOptions, command: Command) => {
-      const tenantId = resolveTenant(opts.tenant);
-      const service = await openCliStore(globalOptions(command));
+      const { service, tenant } = await openCliStoreFor(globalOptions(command), opts.tenant);
       const progress = createProgress();
       try {
         const summary = await exportCodexHome({
           db: service.database,
-          tenantId,
+          tenantId: tenant.id,
           outDir: opts.out,
           ...(opts.thread ? { threadIds: opts.thread } : {}),
           overwrite: opts.overwrite ?? false,

@@ -3,10 +3,11 @@
 // when a thread could not be imported (or the run was interrupted; running it again resumes).
 import type { Command } from 'commander';
 import { importCodexHome, type ImportProblem, type ImportSummary } from '../../codex/import/index.js';
-import { globalOptions, openCliStore } from '../connect.js';
+import { globalOptions, openCliStoreFor } from '../connect.js';
 import { createProgress, transferLine } from '../format/progress.js';
 import { formatBytes, renderTable } from '../format/table.js';
-import { resolveTenant, TENANT_HELP } from './tenant.js';
+import { describeTenant, TENANT_HELP } from './tenant.js';
+import type { TenantRef } from '../../tenancy/index.js';
 
 interface ImportCommandOptions {
   tenant?: string;
@@ -22,9 +23,9 @@ export function formatProblem(p: ImportProblem): string {
   return `${where}: ${label}: ${p.reason}`;
 }
 
-function humanSummary(s: ImportSummary): string {
+function humanSummary(s: ImportSummary, tenant: TenantRef): string {
   const lines = [
-    `imported ${s.codexHome} into tenant ${s.tenantId}${s.interrupted ? ' (INTERRUPTED: run again to resume)' : ''}`,
+    `imported ${s.codexHome} into tenant ${describeTenant(tenant)}${s.interrupted ? ' (INTERRUPTED: run again to resume)' : ''}`,
     `threads: ${s.threads.total} (${s.threads.imported} new, ${s.threads.updated} updated, ${s.threads.unchanged} unchanged, ${s.threads.conflict} conflicts, ${s.threads.failed} failed)`,
     `files:   ${s.files} read, ${formatBytes(s.bytes)}; ${s.skippedFiles} skipped`,
     `items:   ${s.items} (+${s.detachedItems} kept from revert tails)`,
@@ -49,8 +50,7 @@ export function registerImport(program: Command): void {
     .option('--concurrency <n>', 'threads imported at once')
     .option('--json', 'print the summary as JSON (problems included) instead of text')
     .action(async (codexHome: string, opts: ImportCommandOptions, command: Command) => {
-      const tenantId = resolveTenant(opts.tenant);
-      const service = await openCliStore(globalOptions(command));
+      const { service, tenant } = await openCliStoreFor(globalOptions(command), opts.tenant);
       const controller = new AbortController();
       const onSigint = () => controller.abort(new Error('interrupted'));
       process.once('SIGINT', onSigint);
@@ -58,7 +58,7 @@ export function registerImport(program: Command): void {
       try {
         const summary = await importCodexHome({
           db: service.database,
-          tenantId,
+          tenantId: tenant.id,
           codexHome,
           signal: controller.signal,
           ...(opts.stateDb === false ? { useStateDb: false } : {}),
@@ -79,7 +79,7 @@ export function registerImport(program: Command): void {
         if (summary === null) {
           throw new Error('import interrupted; run the same command again to resume');
         }
-        process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : humanSummary(summary));
+        process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : humanSummary(summary, tenant));
         // main() turns a thrown error into exit code 1 (process.exitCode would be overwritten by bin/).
         const notImported = summary.threads.failed + summary.threads.conflict;
         if (summary.interrupted) throw new Error('import interrupted; run the same command again to resume');

@@ -3,10 +3,10 @@
 import type { Command } from 'commander';
 import { InvalidRequestError } from '../../model/errors.js';
 import type { ListThreadsParams, ThreadSortKey } from '../../model/params.js';
-import { globalOptions, openCliStore } from '../connect.js';
+import { globalOptions, openCliStoreFor } from '../connect.js';
 import { cell, renderTable } from '../format/table.js';
 import { sourceLabel, toCliThread } from '../format/threadJson.js';
-import { resolveTenant, TENANT_HELP } from './tenant.js';
+import { TENANT_HELP } from './tenant.js';
 
 interface ListOptions {
   tenant?: string;
@@ -65,11 +65,10 @@ export function registerList(program: Command): void {
     .option('--cursor <cursor>', 'continue after a previous page (its nextCursor)')
     .option('--json', "print {data, nextCursor} as Codex's thread/list answers it, plus fields of ours")
     .action(async (opts: ListOptions, command: Command) => {
-      const tenantId = resolveTenant(opts.tenant);
       const params = listParams(opts);
-      const service = await openCliStore(globalOptions(command));
+      const { service, tenant } = await openCliStoreFor(globalOptions(command), opts.tenant);
       try {
-        const page = await service.forTenant(tenantId).listThreads(params);
+        const page = await service.forTenant(tenant.id).listThreads(params);
         const data = page.items.map((t) => toCliThread(t, 'list'));
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ data, nextCursor: page.nextCursor })}\n`);

@@ -3,9 +3,9 @@
 // for --yes because nothing can bring the rows back; export first (`thread-store export`) to keep
 // a copy.
 import { InvalidArgumentError, type Command } from 'commander';
-import { purgeTenant, resolveTenant } from '../../tenancy/index.js';
-import { isUuid } from '../../model/ids.js';
+import { purgeTenant, resolveTenantRef } from '../../tenancy/index.js';
 import { globalOptions, openCliDatabase } from '../connect.js';
+import { describeTenant, strandedDefaultIdNote, tenantArg } from './tenant.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -16,17 +16,19 @@ function positiveInt(value: string): number {
 export function registerPurge(program: Command): void {
   program
     .command('purge <tenant>')
-    .description('delete ALL threads and items of a tenant (name or id), in batches; resumable')
+    .description('delete ALL threads and items of a tenant (name or id, resolved like --tenant), in batches; resumable; succeeds only when nothing of the tenant is left')
     .option('--yes', 'really delete (required)')
     .option('--batch-size <n>', 'rows per transaction', positiveInt, 5000)
     .option('--keep-tenant', 'keep the tenant registered (name and quotas)')
     .option('--json', 'print the result as JSON')
-    .action(async (ref: string, opts: { yes?: boolean; batchSize: number; keepTenant?: boolean; json?: boolean }, command: Command) => {
-      if (!opts.yes) command.error(`purge deletes every row of tenant ${ref} and cannot be undone; pass --yes (export it first to keep a copy)`, { exitCode: 2 });
+    .action(async (arg: string, opts: { yes?: boolean; batchSize: number; keepTenant?: boolean; json?: boolean }, command: Command) => {
+      if (!opts.yes) command.error(`purge deletes every row of tenant ${arg} and cannot be undone; pass --yes (export it first to keep a copy)`, { exitCode: 2 });
       const db = await openCliDatabase(globalOptions(command));
       try {
-        // A bare id is purged even when it was never registered (threads can exist without a tenants row).
-        const tenantId = isUuid(ref) ? ref : (await resolveTenant(db, ref)).id;
+        // The same rule as every --tenant: a registered name is its registered id, an unregistered
+        // name its default id, a bare id that id (threads can exist without a tenants row).
+        const ref = await resolveTenantRef(db, tenantArg(arg, '<tenant>'));
+        const tenantId = ref.id;
         const result = await purgeTenant(db, tenantId, {
           batchSize: opts.batchSize,
           keepTenant: opts.keepTenant ?? false,
@@ -38,8 +40,10 @@ export function registerPurge(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else {
           const parts = Object.entries(result.deleted).map(([t, n]) => `${t}=${n}`);
-          process.stdout.write(`purged tenant ${tenantId}: ${parts.join(' ')} (${result.batches} batches)\n`);
+          process.stdout.write(`purged tenant ${describeTenant(ref)}: ${parts.join(' ')} (${result.batches} batches); nothing of it is left\n`);
         }
+        const note = await strandedDefaultIdNote(db, ref);
+        if (note) process.stderr.write(`${note}\n`);
       } finally {
         await db.close();
       }

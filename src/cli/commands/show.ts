@@ -5,10 +5,10 @@ import type { Command } from 'commander';
 import { codexTurns } from '../../codex/appServer.js';
 import { threadIdSchema } from '../../model/ids.js';
 import { parseOrThrow } from '../../model/validate.js';
-import { globalOptions, openCliStore } from '../connect.js';
+import { globalOptions, openCliStoreFor } from '../connect.js';
 import { cell, renderTable } from '../format/table.js';
 import { sourceLabel, toCliThread } from '../format/threadJson.js';
-import { resolveTenant, TENANT_HELP } from './tenant.js';
+import { TENANT_HELP } from './tenant.js';
 
 function when(seconds: number | null): string {
   return seconds === null ? '' : new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
@@ -22,11 +22,10 @@ export function registerShow(program: Command): void {
     .requiredOption('--tenant <tenant>', TENANT_HELP)
     .option('--json', "print {thread} as Codex's thread/read answers it (turns with items), plus fields of ours")
     .action(async (id: string, opts: { tenant?: string; json?: boolean }, command: Command) => {
-      const tenantId = resolveTenant(opts.tenant);
-      const threadId = parseOrThrow(threadIdSchema, id, '<thread-id>').toLowerCase();
-      const service = await openCliStore(globalOptions(command));
+      const threadId = parseOrThrow(threadIdSchema, id, '<thread-id>');
+      const { service, tenant } = await openCliStoreFor(globalOptions(command), opts.tenant);
       try {
-        const store = service.forTenant(tenantId);
+        const store = service.forTenant(tenant.id);
         const stored = await store.readThread({ threadId, includeArchived: true });
         const history = await store.loadHistory({ threadId, includeArchived: true });
         const thread = toCliThread(stored, 'read', codexTurns(threadId, history.items));

@@ -4,9 +4,9 @@
 // model/provider and by source. One tenant transaction, so RLS scopes it and it is one snapshot.
 import type { Command } from 'commander';
 import { tenantReport } from '../../analytics/index.js';
-import { globalOptions, openCliStore } from '../connect.js';
+import { globalOptions, openCliStoreFor } from '../connect.js';
 import { formatBytes, renderTable } from '../format/table.js';
-import { resolveTenant, TENANT_HELP } from './tenant.js';
+import { TENANT_HELP } from './tenant.js';
 
 export function registerStats(program: Command): void {
   program
@@ -17,10 +17,9 @@ export function registerStats(program: Command): void {
     .option('--to <day>', 'last UTC day (YYYY-MM-DD) of the per-day part')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { tenant?: string; from?: string; to?: string; json?: boolean }, command: Command) => {
-      const tenantId = resolveTenant(opts.tenant);
-      const service = await openCliStore(globalOptions(command));
+      const { service, tenant } = await openCliStoreFor(globalOptions(command), opts.tenant);
       try {
-        const report = await tenantReport(service.database, tenantId, {
+        const report = await tenantReport(service.database, tenant.id, {
           ...(opts.from ? { from: opts.from } : {}),
           ...(opts.to ? { to: opts.to } : {}),
         });

@@ -3,8 +3,9 @@
 // role (or a superuser); everything else runs in the tenant's own RLS transaction. Exporting a
 // tenant's threads is `thread-store export`; deleting them is `thread-store purge`.
 import { InvalidArgumentError, type Command } from 'commander';
-import { createTenant, listTenants, resolveTenant, setTenantQuota, tenantIdForName, tenantUsage, type Tenant } from '../../tenancy/index.js';
+import { createTenant, listTenants, resolveTenantRef, setTenantQuota, tenantIdForName, tenantUsage, type Tenant } from '../../tenancy/index.js';
 import { globalOptions, openCliDatabase } from '../connect.js';
+import { describeTenant, strandedDefaultIdNote, tenantArg } from './tenant.js';
 
 /**
  * `none` removes a quota; otherwise a non-negative integer. Returned as the string 'none' because
@@ -73,19 +74,23 @@ export function registerTenants(program: Command): void {
 
   tenants
     .command('show <tenant>')
-    .description('one tenant (name or id): quotas and what it stores')
+    .description('one tenant (name or id, resolved like --tenant): quotas and what it stores')
     .option('--json', 'print as JSON')
-    .action(async (ref: string, opts: { json?: boolean }, command: Command) => {
+    .action(async (arg: string, opts: { json?: boolean }, command: Command) => {
       const db = await openCliDatabase(globalOptions(command));
       try {
-        const tenant = await resolveTenant(db, ref);
-        const usage = await tenantUsage(db, tenant.id);
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ...tenant, ...usage })}\n`);
+        const ref = await resolveTenantRef(db, tenantArg(arg, '<tenant>'));
+        const usage = await tenantUsage(db, ref.id);
+        const tenant = ref.tenant;
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ...(tenant ?? { id: ref.id, name: ref.name }), registered: tenant !== null, ...usage })}\n`);
         else {
+          const head = tenant ? tenantLine(tenant) : `${ref.id}  ${describeTenant(ref)}`;
           process.stdout.write(
-            `${tenantLine(tenant)}\nthreads: ${usage.threads}${tenant.maxThreads !== null ? ` of ${tenant.maxThreads}` : ''}, items: ${usage.items}, item bytes: ${usage.itemBytes}${tenant.maxItemBytes !== null ? ` of ${tenant.maxItemBytes}` : ''}\n`,
+            `${head}\nthreads: ${usage.threads}${usage.maxThreads !== null ? ` of ${usage.maxThreads}` : ''}, items: ${usage.items}, item bytes: ${usage.itemBytes}${usage.maxItemBytes !== null ? ` of ${usage.maxItemBytes}` : ''}\n`,
           );
         }
+        const note = await strandedDefaultIdNote(db, ref);
+        if (note) process.stderr.write(`${note}\n`);
       } finally {
         await db.close();
       }
@@ -93,16 +98,21 @@ export function registerTenants(program: Command): void {
 
   tenants
     .command('quota <tenant>')
-    .description('set ("none" removes) the quotas of a tenant (name or id); exceeding one is ResourceExhausted')
+    .description('set ("none" removes) the quotas of a tenant (name or id, resolved like --tenant; an unregistered name is registered); exceeding one is ResourceExhausted')
     .option('--max-threads <n>', 'most threads stored', parseQuotaOption)
     .option('--max-item-bytes <n>', 'most item bytes stored', parseQuotaOption)
     .option('--json', 'print the tenant as JSON')
-    .action(async (ref: string, opts: { maxThreads?: QuotaOption; maxItemBytes?: QuotaOption; json?: boolean }, command: Command) => {
+    .action(async (arg: string, opts: { maxThreads?: QuotaOption; maxItemBytes?: QuotaOption; json?: boolean }, command: Command) => {
       if (opts.maxThreads === undefined && opts.maxItemBytes === undefined) command.error('give --max-threads and/or --max-item-bytes', { exitCode: 2 });
       const db = await openCliDatabase(globalOptions(command));
       try {
-        const tenant = await resolveTenant(db, ref);
-        const updated = await setTenantQuota(db, tenant.id, quotaFields(opts));
+        const ref = await resolveTenantRef(db, tenantArg(arg, '<tenant>'));
+        // A quota for an unregistered name registers the name (at its default id), so the quota
+        // and the name stay together; a bare id gets a nameless row.
+        const updated =
+          ref.tenant === null && ref.via === 'default-id' && ref.name !== null
+            ? await createTenant(db, { name: ref.name, ...quotaFields(opts) })
+            : await setTenantQuota(db, ref.id, quotaFields(opts));
         process.stdout.write(opts.json ? `${JSON.stringify(updated)}\n` : `${tenantLine(updated)}\n`);
       } finally {
         await db.close();
@@ -111,7 +121,7 @@ export function registerTenants(program: Command): void {
 
   tenants
     .command('id <name>')
-    .description('print the default id of a tenant name (UUIDv5; no database needed)')
+    .description('print the default id of a tenant name (UUIDv5; no database needed): what --tenant <name> means while the name is not registered with another id')
     .action((name: string) => {
       process.stdout.write(`${tenantIdForName(name)}\n`);
     });

@@ -22,6 +22,7 @@ import { sourceToColumn } from '../../store/postgres/threadRow.js';
 import {
   clearImportedRows,
   findImportTarget,
+  lockImportTarget,
   importedThreadExists,
   insertImportedCheckpoints,
   insertImportedItems,
@@ -38,6 +39,7 @@ import { DETACHED_SEQ_BASE, MANIFEST_KEY, MANIFEST_VERSION, pushRun, readManifes
 import type { ImportProblem, PlannedFile, ThreadPlan } from './plan.js';
 import { refreshResumePoints } from '../../store/postgres/resumePoint.js';
 import { foldNow } from '../../store/postgres/searchIndex.js';
+import { enforceTenantQuota } from '../../tenancy/quota.js';
 
 /** Rows per insert statement, and bytes per batch (whichever comes first). */
 const BATCH_ROWS = 500;
@@ -64,6 +66,7 @@ export interface ThreadImportContext {
   tenantId: string;
   plan: ThreadPlan;
   facts: ThreadFactSources;
+  /** hashFacts(facts): with the files' fingerprints, what makes a stored import "unchanged". */
   factsHash: string;
   /** Called for each skipped line as it is found. */
   onProblem?: (problem: ImportProblem) => void;
@@ -303,11 +306,15 @@ function lineProblem(plan: ThreadPlan, p: RolloutProblem): ImportProblem {
 export async function importThread(ctx: ThreadImportContext): Promise<ThreadImportResult> {
   const { tx, tenantId, plan } = ctx;
   const problems: ImportProblem[] = [...plan.warnings];
+  // One import of a thread at a time (another run of the same CODEX_HOME may be at it right now);
+  // then look again: what that run stored may be exactly what this one would.
+  await lockImportTarget(tx, tenantId, plan.threadId);
   const existing = await findImportTarget(tx, tenantId, plan.threadId);
   let outcome: ThreadOutcome = 'imported';
   if (existing) {
     const manifest = readManifest(existing.extra, plan.threadId);
     if (!manifest) throw new SkipThread('conflict', `thread ${plan.threadId} already exists in the tenant and was not imported from a CODEX_HOME: left as is`);
+    if (isUnchanged(manifest, existing, plan, ctx.factsHash)) return { outcome: 'unchanged', items: 0, detachedItems: 0, bytes: 0, skippedLines: 0, problems: [] };
     if (Number(existing.last_seq) !== manifest.lastSeq || Number(existing.item_count) !== manifest.itemCount) {
       throw new SkipThread('conflict', `thread ${plan.threadId} has items appended in the database since it was imported: not replaced`);
     }
@@ -463,6 +470,9 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
     manifest,
   });
   await upsertImportedThread(tx, tenantId, row);
+  // The tenant's quotas hold for imports too (checked under the tenant row's lock, after the rows
+  // are in, so the transaction rolls back whole when they do not fit).
+  await enforceTenantQuota(tx, tenantId, { threads: existing ? 0 : 1, bytes: byteSize - (existing ? Number(existing.byte_size) : 0) }, { alreadyWritten: true });
   // After the row: a re-import replaced every column, and the checkpoints are new.
   await refreshResumePoints(tx, tenantId, [row.id]);
   // Its text into the search index now, in the same transaction: an imported thread is searched

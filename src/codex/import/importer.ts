@@ -3,10 +3,14 @@
 // threads whose files and facts are unchanged since the last import, and imports every other thread
 // in its own transaction. A failure in one thread (unreadable file, unknown history mode, database
 // error) is reported with the file and the import goes on; an abort stops between threads, and a
-// later run resumes where it stopped because finished threads are then unchanged.
+// later run resumes where it stopped because finished threads are then unchanged. Runs that overlap
+// (two imports of the same CODEX_HOME into one tenant) cooperate: each thread's transaction takes
+// the thread's import lock and looks again, so the thread is imported once and the other run
+// reports it unchanged.
 import { basename } from 'node:path';
 import type { Database } from '../../db/database.js';
 import { isThreadStoreError } from '../../model/errors.js';
+import { jsonValueProblem } from '../../model/jsonValue.js';
 import { loadImportTargets, type ImportTargetRow } from '../../store/postgres/importThread.js';
 import { scanCodexHome } from '../codexHome.js';
 import { readSessionIndex, type SessionIndexContents } from '../sessionIndex.js';
@@ -138,7 +142,13 @@ export async function importCodexHome(options: ImportOptions): Promise<ImportSum
       report({ kind: 'warning', file: scan.stateDbPath, reason: `state DB not used: ${describe(error)}` });
     }
   }
-  const stateRows = new Map((state?.threads ?? []).map((r) => [r.id.toLowerCase(), r]));
+  const stateRows = new Map<string, StateDbContents['threads'][number]>();
+  for (const r of state?.threads ?? []) {
+    // A row's JSON-ish values (source, extra columns) are hashed and stored: refuse what cannot be.
+    const shape = jsonValueProblem(r);
+    if (shape) report({ kind: 'warning', file: scan.stateDbPath!, threadId: r.id.toLowerCase(), reason: `state DB row of thread ${r.id} not used: ${shape.reason}` });
+    else stateRows.set(r.id.toLowerCase(), r);
+  }
   let index: SessionIndexContents | null = null;
   if (scan.sessionIndexPath) index = await readSessionIndex(scan.sessionIndexPath, { onProblem: asProblem('warning') });
   const sidecar = await readSidecar(codexHome, asProblem('warning'));
@@ -232,8 +242,13 @@ export async function importCodexHome(options: ImportOptions): Promise<ImportSum
       for (const p of result.problems) report(p);
       summary.items += result.items;
       summary.detachedItems += result.detachedItems;
-      summary.bytes += t.totalBytes;
-      summary.files += t.files.length;
+      if (result.outcome !== 'unchanged') {
+        // Unchanged here: another import stored this very thread meanwhile; no file was read.
+        summary.bytes += t.totalBytes;
+        summary.files += t.files.length;
+      } else {
+        progress.bytesDone += Math.max(0, t.totalBytes - bytesSeen);
+      }
       done(result.outcome);
     } catch (error) {
       progress.bytesDone += Math.max(0, t.totalBytes - bytesSeen);
@@ -272,6 +287,8 @@ export async function importCodexHome(options: ImportOptions): Promise<ImportSum
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  // Not silently "interrupted": an unexpected error that stopped the run is reported.
+  if (aborted && !isAbort(aborted, signal)) report({ kind: 'warning', file: codexHome, reason: `import stopped by an unexpected error: ${describe(aborted)}` });
   summary.interrupted = Boolean(signal?.aborted || aborted);
   summary.durationMs = Date.now() - started;
   return summary;

@@ -13,7 +13,7 @@
 // Duplicate files (the same thread or segment id twice, e.g. in both sessions/ and
 // archived_sessions/) keep the newest copy; the others are reported and skipped.
 import { basename } from 'node:path';
-import { readRolloutHead, type SessionMetaPayload } from '../rolloutReader.js';
+import { readRolloutHead, type RolloutProblem, type SessionMetaPayload } from '../rolloutReader.js';
 import type { RolloutFileEntry } from '../codexHome.js';
 import { isUuid } from '../../model/ids.js';
 import { asRecord } from '../../model/rolloutLine.js';
@@ -98,16 +98,22 @@ interface HeadResult {
 
 async function readHead(entry: RolloutFileEntry): Promise<HeadResult> {
   let head: Awaited<ReturnType<typeof readRolloutHead>>;
+  // What went wrong in the head, so a skipped file names the real reason (a corrupt .zst is not
+  // "a file without session_meta").
+  const seen: RolloutProblem[] = [];
   try {
-    head = await readRolloutHead(entry.path, { maxRecords: 10 });
+    head = await readRolloutHead(entry.path, { maxRecords: 10, onProblem: (p) => seen.push(p) });
   } catch (error) {
     return { file: null, problem: { kind: 'file', file: entry.path, reason: `cannot read: ${describe(error)}` } };
   }
   if (head === null) {
-    return {
-      file: null,
-      problem: { kind: 'file', file: entry.path, reason: 'no session_meta line in the first 10 records: not a readable rollout (skipped)' },
-    };
+    const stream = seen.find((p) => p.reason.includes('compressed stream'));
+    const reason = stream
+      ? `cannot read: ${stream.reason.replace(/; the rest of the file is lost$/, '')} at line ${stream.line}: not a readable rollout (skipped)`
+      : seen.length > 0
+        ? `no session_meta line in the first 10 records (${seen.length} unreadable line(s), the first at line ${seen[0]!.line}: ${seen[0]!.reason}): not a readable rollout (skipped)`
+        : 'no session_meta line in the first 10 records: not a readable rollout (skipped)';
+    return { file: null, problem: { kind: 'file', file: entry.path, reason } };
   }
   // Keep only what planning and the threads row need: a full session_meta carries the base
   // instructions and tool specs (tens of KB), and a large import holds one per file until its turn.

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileChunks, splitLines } from '../lineSplitter.js';
 import { isUuid } from '../../model/ids.js';
 import { asRecord } from '../../model/rolloutLine.js';
+import { jsonValueProblem } from '../../model/jsonValue.js';
 import type { RolloutProblem } from '../rolloutReader.js';
 import type { ThreadFacts } from './facts.js';
 
@@ -57,6 +58,12 @@ export async function readSidecar(
       const facts = asRecord(obj?.facts);
       if (!obj || obj.v !== SIDECAR_VERSION || !isUuid(obj.id) || typeof obj.updated_at_ms !== 'number' || !facts) {
         onProblem?.({ file: path, line: raw.lineNumber, byteOffset: raw.byteOffset, reason: 'not a thread-store metadata entry' });
+        continue;
+      }
+      // Facts are hashed, merged and written back as JSON: refuse what cannot make that trip.
+      const shape = jsonValueProblem(facts);
+      if (shape) {
+        onProblem?.({ file: path, line: raw.lineNumber, byteOffset: raw.byteOffset, reason: `not a thread-store metadata entry: facts ${shape.reason}` });
         continue;
       }
       const id = obj.id.toLowerCase();

@@ -11,12 +11,26 @@ export interface ImportTargetRow {
   extra: unknown;
   last_seq: number;
   item_count: number;
+  byte_size: number;
+}
+
+/** Namespace (first key) of the import's two-key advisory locks; the second key hashes tenant and thread. */
+const IMPORT_LOCK_NAMESPACE = 0x54534931; // 'TSI1'
+
+/**
+ * Serialize imports of one thread across processes until this transaction ends: a concurrent
+ * import of the same CODEX_HOME waits here, then finds the thread already imported (a row lock
+ * cannot do this for a thread whose row does not exist yet). Two-key advisory locks do not share
+ * a key space with the migrator's one-key lock; a hash collision only makes two imports wait.
+ */
+export async function lockImportTarget(tx: SqlExecutor, tenantId: string, threadId: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock($1::int, hashtext($2::text || '/' || $3::text))`, [IMPORT_LOCK_NAMESPACE, tenantId, threadId]);
 }
 
 /** The stored row of `threadId` (locked), or null. */
 export async function findImportTarget(tx: SqlExecutor, tenantId: string, threadId: string): Promise<ImportTargetRow | null> {
   const { rows } = await tx.query<ImportTargetRow>(
-    'SELECT id, extra, last_seq, item_count FROM thread_store.threads WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+    'SELECT id, extra, last_seq, item_count, byte_size FROM thread_store.threads WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
     [tenantId, threadId],
   );
   return rows[0] ?? null;
@@ -26,7 +40,7 @@ export async function findImportTarget(tx: SqlExecutor, tenantId: string, thread
 export async function loadImportTargets(tx: SqlExecutor, tenantId: string, threadIds: string[]): Promise<ImportTargetRow[]> {
   if (threadIds.length === 0) return [];
   const { rows } = await tx.query<ImportTargetRow>(
-    'SELECT id, extra, last_seq, item_count FROM thread_store.threads WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
+    'SELECT id, extra, last_seq, item_count, byte_size FROM thread_store.threads WHERE tenant_id = $1 AND id = ANY($2::uuid[])',
     [tenantId, threadIds],
   );
   return rows;

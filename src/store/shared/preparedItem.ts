@@ -1,8 +1,10 @@
 // Owns the preparation of appended lines before any store keeps them: validation (InvalidRequest
-// naming items[i]), the persistence policy (stores must not trust callers), the timestamp stamp,
-// size limits (ResourceExhausted naming the item), and the lossless encoding for PostgreSQL:
-// JSONB cannot hold \u0000 or lone surrogates, so such a line is kept whole as JSON text instead.
-import { ResourceExhaustedError } from '../../model/errors.js';
+// naming items[i], including the JSON shape limits of model/jsonValue.ts: depth, cycles, BigInt),
+// the persistence policy (stores must not trust callers), the timestamp stamp, size limits
+// (ResourceExhausted naming the item), and the lossless encoding for PostgreSQL: JSONB cannot hold
+// \u0000 or lone surrogates, so such a line is kept whole as JSON text instead. No plain JS error
+// (RangeError, TypeError) leaves this module: serialization failures become InvalidRequest.
+import { InvalidRequestError, ResourceExhaustedError } from '../../model/errors.js';
 import { asRecord, parseRolloutLine, payloadTypeOf, type RolloutLine, type StoredRolloutLine } from '../../model/rolloutLine.js';
 import { isPersistedRolloutItem } from '../../live/persistencePolicy.js';
 
@@ -50,28 +52,41 @@ export function prepareItems(items: readonly RolloutLine[], limits: ItemLimits, 
     parseRolloutLine(item, where);
     if (!isPersistedRolloutItem(item)) return;
     const line = (item.timestamp === undefined ? { timestamp: now(), ...item } : item) as StoredRolloutLine;
-    const whole = JSON.stringify(line);
+    const whole = stringify(line, where);
     const byteSize = Buffer.byteLength(whole, 'utf8');
     if (byteSize > limits.maxItemBytes) {
       throw new ResourceExhaustedError(`item of ${byteSize} bytes exceeds the limit of ${limits.maxItemBytes} bytes`, { path: where });
     }
-    out.push(encodeLine(line, whole, byteSize));
+    out.push(encodeLine(line, whole, byteSize, where));
   });
   return out;
 }
 
-export function encodeLine(line: StoredRolloutLine, whole = JSON.stringify(line), byteSize = Buffer.byteLength(whole, 'utf8')): PreparedItem {
+/**
+ * JSON.stringify that cannot throw a plain error: parseRolloutLine has checked the shape, so a
+ * failure here is a value that changed under us (a getter, a toJSON) — still the caller's input.
+ */
+function stringify(value: unknown, where: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidRequestError(`cannot be serialized as JSON (${error instanceof Error ? error.message : String(error)})`, { path: where, cause: error });
+  }
+}
+
+export function encodeLine(line: StoredRolloutLine, whole?: string, byteSize?: number, where = 'line'): PreparedItem {
+  const text = whole ?? stringify(line, where);
   const { timestamp: _ts, type, payload, ...rest } = line;
-  const safe = isJsonbSafe(whole);
+  const safe = isJsonbSafe(text);
   const hasExtra = Object.keys(rest).length > 0;
   return {
     line,
     type,
     subtype: payloadTypeOf(line) ?? null,
-    payloadJson: safe ? JSON.stringify(payload) : null,
-    extraJson: safe && hasExtra ? JSON.stringify(rest) : null,
-    rawLine: safe ? null : whole,
-    byteSize,
+    payloadJson: safe ? stringify(payload, `${where}.payload`) : null,
+    extraJson: safe && hasExtra ? stringify(rest, where) : null,
+    rawLine: safe ? null : text,
+    byteSize: byteSize ?? Buffer.byteLength(text, 'utf8'),
   };
 }
 

@@ -125,7 +125,7 @@ describe('scanCodexHome edge cases', () => {
     await expect(scanCodexHome(join(tmp.dir, 'file'))).rejects.toThrow(/not a directory/);
   });
 
-  it('lists plain over .zst, keeps .zst-only files, reports unparseable rollout names, ignores other files', async () => {
+  it('lists plain over .zst, keeps .zst-only files; reports the shadowed .zst, unparseable rollout names and other files', async () => {
     const day = join(tmp.dir, 'sessions', '2025', '01', '02');
     mkdirSync(day, { recursive: true });
     mkdirSync(join(tmp.dir, 'archived_sessions'));
@@ -143,7 +143,11 @@ describe('scanCodexHome edge cases', () => {
       [`sessions/2025/01/02/${b}`, true, false],
       [`sessions/2025/01/02/${a}`, false, true],
     ]);
-    expect(scan.skipped).toEqual([{ path: join(day, 'rollout-garbage.jsonl'), reason: expect.any(String) }]);
+    expect(scan.skipped).toEqual([
+      { path: join(day, 'notes.txt'), reason: expect.stringMatching(/not a rollout file/) },
+      { path: join(day, 'rollout-garbage.jsonl'), reason: expect.stringMatching(/file name is not rollout-/) },
+      { path: join(day, `${a}.zst`), reason: expect.stringMatching(/plain file wins/) },
+    ]);
     expect(scan.stateDbPath).toBe(join(tmp.dir, 'state_3.sqlite'));
     expect(scan.stateDbVersion).toBe(3);
   });

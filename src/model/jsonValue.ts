@@ -1,0 +1,110 @@
+// Owns what a JSON value the library keeps may look like: nested at most MAX_JSON_DEPTH arrays and
+// objects deep, without cycles, and made only of what JSON can represent (no BigInt; no getter or
+// toJSON that throws). Values that cross the boundary as `unknown` — rollout lines, session
+// sources, dynamic tools, permission profiles, token usage — are checked here, before anything
+// serializes, clones or recurses over them. Without this check such input escapes as a bare
+// RangeError ("Maximum call stack size exceeded" from JSON.stringify or structuredClone) or
+// TypeError, or reaches PostgreSQL's recursive JSON parser (the embedded PGlite fails near 10 000
+// levels). The walk itself is iterative, so it cannot overflow the stack it protects.
+import type { z } from 'zod';
+import { InvalidRequestError } from './errors.js';
+import { formatIssuePath } from './validate.js';
+
+/**
+ * The deepest nesting of arrays and objects accepted in one value (a rollout line counts itself as
+ * the first level). Far above anything Codex writes (its serde_json reader stops at 128 levels)
+ * and far below where V8's JSON.stringify (≈ 4 000) and PostgreSQL's parsers give out.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** Path segments shown in a message; a deeper problem is cut with `…` (a 1000-key path helps no one). */
+const SHOWN_PATH = 8;
+
+export interface JsonValueProblem {
+  /** Where inside the value (at most SHOWN_PATH segments, then `…`). */
+  path: (string | number)[];
+  reason: string;
+}
+
+interface Frame {
+  node: object;
+  /** The key under which this container sits in its parent ('' for the value itself). */
+  key: string | number;
+  /** Own enumerable keys (what JSON.stringify writes); null for arrays. */
+  keys: string[] | null;
+  next: number;
+  length: number;
+}
+
+/** What JSON.stringify would serialize for `value` (its toJSON result when it has one). */
+function serializedForm(value: unknown, key: string | number): unknown {
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return (value as { toJSON(key: string): unknown }).toJSON(String(key));
+  }
+  return value;
+}
+
+/**
+ * The first reason `value` cannot be stored as JSON, or null when it can. Never throws and never
+ * recurses (a throwing getter or toJSON becomes a problem too).
+ */
+export function jsonValueProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonValueProblem | null {
+  const stack: Frame[] = [];
+  const onPath = new Set<object>();
+  // The path of the value being entered: the keys of the open containers below the root, then its own.
+  const pathTo = (key: string | number | null): (string | number)[] => {
+    const keys = stack.slice(1, SHOWN_PATH + 2).map((f) => f.key);
+    if (key !== null) keys.push(key);
+    return keys.length > SHOWN_PATH ? [...keys.slice(0, SHOWN_PATH), '…'] : keys;
+  };
+  let entering: string | number | null = null;
+  // Enter one value: a problem, or null (a container is pushed and walked next).
+  const enter = (raw: unknown, key: string | number): JsonValueProblem | null => {
+    const v = serializedForm(raw, key);
+    if (typeof v === 'bigint') return { path: pathTo(entering), reason: 'a BigInt is not a JSON value' };
+    if (v === null || typeof v !== 'object') return null;
+    if (onPath.has(v)) return { path: pathTo(entering), reason: 'the value contains a cycle (it refers to itself)' };
+    if (stack.length + 1 > maxDepth) {
+      return { path: pathTo(entering), reason: `nested deeper than ${maxDepth} levels of arrays and objects (the limit)` };
+    }
+    const keys = Array.isArray(v) ? null : Object.keys(v);
+    stack.push({ node: v, key, keys, next: 0, length: keys === null ? (v as unknown[]).length : keys.length });
+    onPath.add(v);
+    return null;
+  };
+  try {
+    const first = enter(value, '');
+    if (first) return first;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.next >= top.length) {
+        stack.pop();
+        onPath.delete(top.node);
+        continue;
+      }
+      const i = top.next++;
+      entering = top.keys === null ? i : top.keys[i]!;
+      const problem = enter((top.node as Record<string | number, unknown>)[entering], entering);
+      if (problem) return problem;
+      entering = null;
+    }
+    return null;
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { path: pathTo(entering), reason: `cannot be read as JSON (${message})` };
+  }
+}
+
+/** Throw InvalidRequest naming `where` (and the path inside the value) when `value` cannot be stored. */
+export function assertJsonValue(value: unknown, where: string, maxDepth = MAX_JSON_DEPTH): void {
+  const problem = jsonValueProblem(value, maxDepth);
+  if (problem) throw new InvalidRequestError(problem.reason, { path: formatIssuePath(where, problem.path) });
+}
+
+/** A zod schema that also refuses what jsonValueProblem refuses (the issue names the path inside). */
+export function storableJson<S extends z.ZodType>(schema: S): S {
+  return schema.superRefine((value, ctx) => {
+    const problem = jsonValueProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.reason, path: problem.path });
+  }) as unknown as S;
+}
