@@ -328,3 +328,6 @@ export const forkThreadParamsSchema = z.strictObject({
   lastTurnId: z.string().nullish(),
   includeArchived: z.boolean().optional(),
 });
+
+/** The options of appendItems (both stores): only the metadata patch LiveThread derived (parsed by parsePatch). */
+export const appendOptionsSchema = z.strictObject({ metadataPatch: z.unknown().optional() });

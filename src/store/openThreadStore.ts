@@ -4,7 +4,8 @@ import { hostname } from 'node:os';
 import { tenantIdSchema, newUuidV7 } from '../model/ids.js';
 import { parseOrThrow } from '../model/validate.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db/database.js';
-import { ensureSchemaReady } from '../tenancy/roles.js';
+import { APP_ROLE, canSetRole, ensureSchemaReady } from '../tenancy/roles.js';
+import { InvalidRequestError } from '../model/errors.js';
 import type { ThreadStore } from './ThreadStore.js';
 import { DEFAULT_ITEM_LIMITS, type ItemLimits } from './shared/preparedItem.js';
 import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitWriter, type GroupCommitOptions, type WriterStats } from './postgres/groupCommitWriter.js';
@@ -14,7 +15,7 @@ import { DEFAULT_SEARCH_INDEXER_OPTIONS, SearchIndexer, type SearchIndexerOption
 import type { StoreRuntime } from './postgres/StoreRuntime.js';
 
 export const DEFAULT_DATA_DIR = './.thread-store';
-export const APP_ROLE = 'thread_store_app';
+export { APP_ROLE };
 
 export interface OpenThreadStoreOptions {
   /** PostgreSQL URL. Default: DATABASE_URL; when neither is set, the embedded database. */
@@ -77,14 +78,8 @@ export async function openDatabase(options: Pick<OpenThreadStoreOptions, 'url' |
 async function resolveRole(db: Database, requested: string | null | undefined): Promise<string | null> {
   if (requested === null) return null;
   const role = requested ?? APP_ROLE;
-  const ok = await db.withSession(async (s) => {
-    const { rows } = await s.query<{ ok: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER') AS ok`,
-      [role],
-    );
-    return rows[0]?.ok === true;
-  });
-  if (!ok && requested !== undefined) throw new Error(`cannot SET ROLE ${role}: the role is missing or the user is not a member of it`);
+  const ok = await canSetRole(db, role);
+  if (!ok && requested !== undefined) throw new InvalidRequestError(`cannot SET ROLE ${role}: the role is missing or the user is not a member of it`, { path: 'role' });
   return ok ? role : null;
 }
 

@@ -10,7 +10,7 @@ export const appendThreadItemsParamsSchema = z.strictObject({
   items: z.array(z.unknown()),
 });
 
-export const appendOptionsSchema = z.strictObject({ metadataPatch: z.unknown().optional() });
+export { appendOptionsSchema } from '../../model/params.js';
 
 export const loadThreadHistoryParamsSchema = z.strictObject({
   threadId: uuidSchema,

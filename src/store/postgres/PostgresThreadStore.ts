@@ -7,6 +7,7 @@ import { isEmptyPatch, parsePatch } from '../../model/patch.js';
 import { parseOrThrow } from '../../model/validate.js';
 import { threadIdSchema } from '../../model/ids.js';
 import {
+  appendOptionsSchema,
   createThreadParamsSchema,
   resumeThreadParamsSchema,
   type AppendThreadItemsParams,
@@ -167,11 +168,13 @@ export class PostgresThreadStore implements ThreadStore {
     this.runtime.live.set(liveKey(state.tenantId, state.threadId), state);
   }
 
-  async appendItems(params: AppendThreadItemsParams, options: AppendOptions = {}): Promise<void> {
+  async appendItems(params: AppendThreadItemsParams, options?: AppendOptions | null): Promise<void> {
     const threadId = this.threadId(params?.threadId);
     const state = this.live(threadId);
     if (!Array.isArray(params.items)) throw new InvalidRequestError('expected an array', { path: 'items' });
-    const patch = options.metadataPatch && !isEmptyPatch(options.metadataPatch) ? parsePatch(options.metadataPatch, 'options.metadataPatch') : undefined;
+    const { metadataPatch } = parseOrThrow(appendOptionsSchema, options ?? {}, 'options');
+    const parsed = metadataPatch === undefined ? undefined : parsePatch(metadataPatch, 'options.metadataPatch');
+    const patch = parsed && !isEmptyPatch(parsed) ? parsed : undefined;
     const prepared = prepareItems(params.items, this.runtime.limits, this.runtime.now);
     // Nothing kept by the persistence policy: the whole call is a no-op, its patch included
     // (Codex: raw appends of non-persisted items neither materialize nor touch metadata).
