@@ -20,8 +20,8 @@ export type { ThreadMetadataPatch, GitInfoPatch } from './model/patch.js';
 export type * from './model/thread.js';
 export type * from './model/params.js';
 
-export { isPersistedRolloutItem, persistedRolloutItems } from './live/persistencePolicy.js';
-export { ThreadMetadataSync, deriveMetadataFromItems } from './live/metadataSync.js';
+export { isPersistedRolloutItem, persistedRolloutItems } from './history/persistencePolicy.js';
+export { ThreadMetadataSync, deriveMetadataFromItems } from './history/metadataSync.js';
 
 export { LiveThread, LiveThreadInitGuard, initializeLiveThread } from './live/LiveThread.js';
 export type { LiveThreadOptions, LiveThreadLogger, UpdateMetadataOptions } from './live/LiveThread.js';
@@ -29,7 +29,7 @@ export { ThreadManager } from './manager/ThreadManager.js';
 export type { StoredHistoryReconstruction } from './store/ThreadStore.js';
 export { InMemoryThreadStoreService } from './store/memory/InMemoryThreadStore.js';
 export * from './history/index.js';
-export * from './tenancy/index.js';
+export * from './admin/index.js';
 export * from './analytics/index.js';
 export { importCodexHome, type ImportOptions, type ImportSummary } from './codex/import/index.js';
 export { exportCodexHome, type ExportOptions, type ExportSummary } from './codex/export/index.js';

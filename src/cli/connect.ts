@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { Database } from '../db/database.js';
 import { openDatabase, openThreadStore, type ThreadStoreService } from '../store/openThreadStore.js';
-import { APP_ROLE, canSetRole, resolveTenantRef, type TenantRef } from '../tenancy/index.js';
+import { APP_ROLE, canSetRole, resolveTenantRef, type TenantRef } from '../admin/index.js';
 import type { GlobalOptions } from './main.js';
 import { tenantArg } from './commands/tenant.js';
 

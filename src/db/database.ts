@@ -1,8 +1,8 @@
 // Owns connections: a `Database` is either a pg Pool on a PostgreSQL server or an embedded PGlite
 // in a local data directory. Everything above talks to `SqlExecutor`, so the same SQL runs on both.
 // Also owns how a tenant scope reaches the server — one-round-trip pipelines (src/db/tenantPipeline.ts)
-// and interactive tenant transactions opened by the same prologue — and the mapping of driver errors
-// to our typed errors (without bound parameters: they hold user text).
+// and interactive tenant transactions opened by the same prologue. Driver errors are mapped to our
+// typed errors at these calls (./errors.ts); what a transaction's callback throws itself passes through.
 import pg from 'pg';
 import {
   assertPipelineSupport,
@@ -15,9 +15,12 @@ import {
   type PipelineStep,
   type TenantScope,
 } from './tenantPipeline.js';
-import { ConflictError, InternalError, InvalidRequestError, ResourceExhaustedError, ThreadStoreError } from '../model/errors.js';
+import { InternalError } from '../model/errors.js';
+import { isRetryableDbError, mapDbError, transactionError } from './errors.js';
 
 export type { NamedStatement, PipelineStep, TenantScope } from './tenantPipeline.js';
+// The driver-error mapping lives in ./errors.ts; re-exported for the store's callers.
+export { isRetryableDbError, mapDbError, sqlStateOf } from './errors.js';
 export { preparedStatement };
 
 export interface QueryResult<R> {
@@ -58,38 +61,6 @@ export interface Database {
    */
   useRole(role: string): Promise<void>;
   close(): Promise<void>;
-}
-
-const RETRYABLE_SQLSTATE_PREFIXES = ['08', '40', '57P'];
-
-/** Whether a failure may succeed when retried as a whole (connection loss, serialization, shutdown). */
-export function isRetryableDbError(error: unknown): boolean {
-  const code = sqlStateOf(error);
-  if (code !== undefined) return RETRYABLE_SQLSTATE_PREFIXES.some((p) => code.startsWith(p)) || code === '57014' || code === '55P03';
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|Client has encountered a connection error|not queryable/i.test(message);
-}
-
-export function sqlStateOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
-/** Map a driver error to a ThreadStoreError; the SQLSTATE stays reachable as `cause.code`. */
-export function mapDbError(error: unknown, operation: string): ThreadStoreError {
-  if (error instanceof ThreadStoreError) return error;
-  const code = sqlStateOf(error);
-  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  const text = `${operation}: ${code ? `${code} ` : ''}${message}`;
-  if (code === '23505' || code === '40001' || code === '40P01') return new ConflictError(text, { cause: error });
-  if (code?.startsWith('22') || code === '23514' || code === '23502') return new InvalidRequestError(text, { cause: error });
-  if (code?.startsWith('53') || code === '54000' || code === '54001') {
-    // thread_store.enforce_quotas names the quota in DETAIL (tenant.maxThreads / tenant.maxItemBytes).
-    const detail = (error as { detail?: unknown }).detail;
-    const path = typeof detail === 'string' && /^tenant\.\w+$/.test(detail) ? detail : undefined;
-    return new ResourceExhaustedError(text, { cause: error, ...(path ? { path } : {}) });
-  }
-  return new InternalError(text, { cause: error });
 }
 
 async function runTransaction<T>(
@@ -169,7 +140,7 @@ class PostgresDatabase implements Database {
       return await runTransaction(client as unknown as SqlExecutor, () => beginTenantTransaction(client, options.tenantId), fn);
     } catch (error) {
       broken = isRetryableDbError(error);
-      throw mapDbError(error, options.operation ?? 'transaction');
+      throw transactionError(error, options.operation ?? 'transaction');
     } finally {
       client.release(broken);
     }
@@ -197,6 +168,8 @@ class PostgresDatabase implements Database {
     const client = await this.connect('session');
     try {
       return await fn(client as unknown as SqlExecutor);
+    } catch (error) {
+      throw transactionError(error, 'session');
     } finally {
       client.release();
     }
@@ -300,7 +273,7 @@ class EmbeddedDatabase implements Database {
       try {
         return await runTransaction(exec, begin, fn);
       } catch (error) {
-        throw mapDbError(error, options.operation ?? 'transaction');
+        throw transactionError(error, options.operation ?? 'transaction');
       }
     });
   }
@@ -331,7 +304,13 @@ class EmbeddedDatabase implements Database {
   }
 
   withSession<T>(fn: (session: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.serialize(() => fn(this.executor()));
+    return this.serialize(async () => {
+      try {
+        return await fn(this.executor());
+      } catch (error) {
+        throw transactionError(error, 'session');
+      }
+    });
   }
 
   useRole(role: string): Promise<void> {

@@ -3,11 +3,15 @@
 // each migration in its own transaction, under a session advisory lock so concurrent migrate()
 // calls wait for each other and all succeed. Unlike drizzle's own migrator it verifies the hash of
 // every applied migration and refuses a database that has migrations this version does not know.
+// Also owns the schema gate of openThreadStore (ensureSchemaReady): a non-owner cannot run DDL, so a
+// store opened without migrating (or by a role that cannot migrate) checks the schema version and
+// refuses to start against a schema that is behind, with a message saying what to run.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { InternalError } from '../model/errors.js';
 import type { Database, SqlExecutor } from './database.js';
+import { sqlStateOf } from './errors.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle/', import.meta.url));
 /** Arbitrary constant: the advisory lock key every thread-store migrator agrees on. */
@@ -128,4 +132,44 @@ export async function schemaStatus(db: Database): Promise<SchemaStatus> {
     return (await s.query<{ tag: string }>('SELECT tag FROM thread_store_meta.migrations ORDER BY idx')).rows.map((r) => r.tag);
   });
   return { appliedMigrations: applied, pendingMigrations: all.map((m) => m.tag).filter((t) => !applied.includes(t)) };
+}
+
+const HOW_TO_MIGRATE = 'run `thread-store migrate` (or openThreadStore with migrate: true) as the owner role, then start the application again';
+
+/**
+ * Make sure the schema is current before a store starts. With `migrate`, apply what is pending —
+ * but only when something is (a non-owner cannot even create the migration ledger's schema, so
+ * an up-to-date database must not need DDL). Without `migrate`, or when the connecting role may
+ * not run DDL, a schema that is behind is an error naming the pending migrations.
+ */
+export async function ensureSchemaReady(db: Database, options: { migrate: boolean }): Promise<MigrationResult | null> {
+  let pending: string[];
+  let applied: string[];
+  try {
+    ({ pendingMigrations: pending, appliedMigrations: applied } = await schemaStatus(db));
+  } catch (error) {
+    if (sqlStateOf(error) === '42501') {
+      throw new InternalError(`cannot read the schema version (permission denied on thread_store_meta): the schema predates migration 0005 or this role has no grants; ${HOW_TO_MIGRATE}`, { cause: error });
+    }
+    throw error;
+  }
+  // migrate() refuses a database from a newer version; skipping it must not skip that check.
+  const known = new Set((await loadMigrations()).map((m) => m.tag));
+  const unknown = applied.filter((tag) => !known.has(tag));
+  if (unknown.length > 0) {
+    throw new InternalError(`the database has migrations this version of pg-thread-store does not know (${unknown.join(', ')}); upgrade the package`);
+  }
+  if (pending.length === 0) return null;
+  if (!options.migrate) {
+    throw new InternalError(`the database schema is behind this version of pg-thread-store (pending: ${pending.join(', ')}); ${HOW_TO_MIGRATE}`);
+  }
+  try {
+    return await migrate(db);
+  } catch (error) {
+    const code = sqlStateOf(error);
+    if (code === '42501') {
+      throw new InternalError(`the database schema is behind (pending: ${pending.join(', ')}) and this role may not apply migrations; ${HOW_TO_MIGRATE}`, { cause: error });
+    }
+    throw error;
+  }
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { StoredRolloutLine } from './rolloutLine.js';
 import { storableJson } from './jsonValue.js';
+import { canonicalJson } from './canonicalJson.js';
 
 /** `"cli" | "vscode" | "exec" | "mcp" | "unknown" | custom string`, or an object such as `{subagent: {...}}`. */
 export type SessionSource = string | Record<string, unknown>;
@@ -9,6 +10,28 @@ export const sessionSourceSchema: z.ZodType<SessionSource> = storableJson(z.unio
   z.string().min(1),
   z.record(z.string(), z.unknown()),
 ]));
+
+/**
+ * Codex's `enum_to_string` of a source, as the `threads.source` column and Codex's state DB keep
+ * it: a plain string, or the JSON text of an object — with keys sorted, so equal sources compare
+ * equal in SQL whatever key order they came in.
+ */
+export function sessionSourceToText(source: SessionSource): string {
+  return typeof source === 'string' ? source : canonicalJson(source);
+}
+
+/** The inverse of sessionSourceToText. */
+export function sessionSourceFromText(value: string): SessionSource {
+  if (value.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      // Not JSON after all: a custom source string that starts with a brace.
+    }
+  }
+  return value;
+}
 
 export type HistoryMode = 'legacy' | 'paginated';
 export const historyModeSchema = z.enum(['legacy', 'paginated']);

@@ -5,7 +5,7 @@
 // archived_sessions/ are archived. `shiftDays` moves a thread's timestamps by whole days, so one
 // sample yields several UTC days. Returns what was appended, for tests to compute expectations from.
 import { basename } from 'node:path';
-import { deriveMetadataFromItems } from '../../src/live/metadataSync.js';
+import { deriveMetadataFromItems } from '../../src/history/metadataSync.js';
 import { asRecord, type RolloutLine } from '../../src/model/rolloutLine.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
 import { createParamsFromMeta } from '../contract/fixtures.js';

@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tenantIdForName } from '../../src/tenancy/tenants.js';
+import { tenantIdForName } from '../../src/admin/tenants.js';
 import type { CliThread } from '../../src/cli/format/threadJson.js';
 import { SAMPLE_HOME } from '../codex/helpers.js';
 import { createCliTarget, runCli, runCliProcess, type CliTarget } from './helpers.js';

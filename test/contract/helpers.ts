@@ -6,7 +6,7 @@ import type { ThreadMetadataPatch } from '../../src/model/patch.js';
 import type { RolloutLine, StoredRolloutLine } from '../../src/model/rolloutLine.js';
 import type { StoredThread } from '../../src/model/thread.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
-import { deriveMetadataFromItems } from '../../src/live/metadataSync.js';
+import { deriveMetadataFromItems } from '../../src/history/metadataSync.js';
 import { createParamsFromMeta, loadFixture } from './fixtures.js';
 
 export const newId = (): string => newUuidV7();

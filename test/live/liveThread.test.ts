@@ -12,7 +12,7 @@ import type { CreateThreadParams } from '../../src/model/params.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
 import { LiveThread, LiveThreadInitGuard, initializeLiveThread, splitLineage } from '../../src/live/LiveThread.js';
-import { USER_MESSAGE_BEGIN } from '../../src/live/metadataSync.js';
+import { USER_MESSAGE_BEGIN } from '../../src/history/metadataSync.js';
 import { useTestStore } from '../helpers/database.js';
 import { createParamsFromMeta, FIXTURE, loadFixture } from '../contract/fixtures.js';
 import { event, payloadType, sampleLine, SpyStore, storedItems, track } from './helpers.js';

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRecord, type RolloutLine } from '../../src/model/rolloutLine.js';
 import type { StoredThread } from '../../src/model/thread.js';
 import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
-import { enumToString } from '../../src/live/metadataSync.js';
+import { enumToString } from '../../src/history/metadataSync.js';
 import { ThreadManager } from '../../src/manager/ThreadManager.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createParamsFromMeta } from '../contract/fixtures.js';

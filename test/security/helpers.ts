@@ -8,7 +8,7 @@ import { TABLES_WITHOUT_TENANT_DATA } from '../../src/db/schema/threads.js';
 import { advanceLineage, compactedLineageFields, initialLineage, SUMMARY_PREFIX } from '../../src/history/index.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
-import { createTenant } from '../../src/tenancy/index.js';
+import { createTenant } from '../../src/admin/index.js';
 import { createParams, message, newId, turnLines } from '../contract/helpers.js';
 
 export const APP_ROLE = 'thread_store_app';

@@ -12,7 +12,7 @@ import { isThreadStoreError } from '../../src/model/errors.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
-import { createTenant } from '../../src/tenancy/index.js';
+import { createTenant } from '../../src/admin/index.js';
 import { LiveThread } from '../../src/live/LiveThread.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createParams, listAll, message, newId } from '../contract/helpers.js';

@@ -12,7 +12,7 @@ import { openPostgresDatabase, type Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
 import { openThreadStore } from '../../src/store/openThreadStore.js';
-import { createTenant, listTenants, securityReport, setupRoles } from '../../src/tenancy/index.js';
+import { createTenant, listTenants, securityReport, setupRoles } from '../../src/admin/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { listAll, makeThread, newId } from '../contract/helpers.js';
 import { APP_ROLE, asAppRole, expectEveryTableSeeded, ownerCount, schemaRelations, seedTenant, sqlStateOf } from './helpers.js';

@@ -21,7 +21,7 @@ import {
   setTenantQuota,
   tenantIdForName,
   tenantUsage,
-} from '../../src/tenancy/index.js';
+} from '../../src/admin/index.js';
 import { main } from '../../src/cli/main.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createParams, makeThread, message, newId } from '../contract/helpers.js';

@@ -7,7 +7,7 @@ import { globalOptions, openCliStoreFor } from '../connect.js';
 import { createProgress, transferLine } from '../format/progress.js';
 import { formatBytes, renderTable } from '../format/table.js';
 import { describeTenant, TENANT_HELP } from './tenant.js';
-import type { TenantRef } from '../../tenancy/index.js';
+import type { TenantRef } from '../../admin/index.js';
 
 interface ImportCommandOptions {
   tenant?: string;

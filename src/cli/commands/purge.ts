@@ -3,7 +3,7 @@
 // for --yes because nothing can bring the rows back; export first (`thread-store export`) to keep
 // a copy.
 import { InvalidArgumentError, type Command } from 'commander';
-import { purgeTenant, resolveTenantRef } from '../../tenancy/index.js';
+import { purgeTenant, resolveTenantRef } from '../../admin/index.js';
 import { globalOptions, openCliDatabase } from '../connect.js';
 import { describeTenant, strandedDefaultIdNote, tenantArg } from './tenant.js';
 

@@ -4,7 +4,7 @@
 // no BYPASSRLS; every table forced RLS with a tenant policy). Run it as a superuser; passwords are
 // read from environment variables so they never appear in the process list or shell history.
 import type { Command } from 'commander';
-import { securityReport, setupRoles, type LoginSpec } from '../../tenancy/index.js';
+import { securityReport, setupRoles, type LoginSpec } from '../../admin/index.js';
 import { globalOptions, openCliDatabase } from '../connect.js';
 
 interface SetupRolesCliOptions {

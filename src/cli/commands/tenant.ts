@@ -6,7 +6,7 @@
 // and how a resolved tenant is shown.
 import { InvalidRequestError } from '../../model/errors.js';
 import type { Database } from '../../db/database.js';
-import { tenantIdForName, tenantUsage, type TenantRef } from '../../tenancy/index.js';
+import { tenantIdForName, tenantUsage, type TenantRef } from '../../admin/index.js';
 
 export const TENANT_HELP =
   'tenant: a UUID, or a name — a registered name (`tenants create`) means its registered id, any other name a fixed UUIDv5 of the name (no tenants table needed), e.g. --tenant acme';

@@ -3,7 +3,7 @@
 // role (or a superuser); everything else runs in the tenant's own RLS transaction. Exporting a
 // tenant's threads is `thread-store export`; deleting them is `thread-store purge`.
 import { InvalidArgumentError, type Command } from 'commander';
-import { createTenant, listTenants, resolveTenantRef, setTenantQuota, tenantIdForName, tenantUsage, type Tenant } from '../../tenancy/index.js';
+import { createTenant, listTenants, resolveTenantRef, setTenantQuota, tenantIdForName, tenantUsage, type Tenant } from '../../admin/index.js';
 import { globalOptions, openCliDatabase } from '../connect.js';
 import { describeTenant, strandedDefaultIdNote, tenantArg } from './tenant.js';
 

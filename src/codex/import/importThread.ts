@@ -13,9 +13,9 @@ import { readCompacted } from '../../model/compacted.js';
 import { isUuid } from '../../model/ids.js';
 import type { ThreadMetadataPatch } from '../../model/patch.js';
 import { asRecord, type RolloutLine, type StoredRolloutLine } from '../../model/rolloutLine.js';
-import { ThreadMetadataSync, deriveMetadataFromItems } from '../../live/metadataSync.js';
+import { ThreadMetadataSync, deriveMetadataFromItems } from '../../history/metadataSync.js';
 import { encodeLine } from '../../store/shared/preparedItem.js';
-import { TurnTracker } from '../../store/shared/turns.js';
+import { TurnTracker } from '../../history/turns.js';
 import { findThreadRow } from '../../store/postgres/threadLookup.js';
 import { historySegments, readVirtualRange } from '../../store/postgres/historySegments.js';
 import { sourceToColumn } from '../../store/postgres/threadRow.js';
@@ -39,7 +39,7 @@ import { DETACHED_SEQ_BASE, MANIFEST_KEY, MANIFEST_VERSION, pushRun, readManifes
 import type { ImportProblem, PlannedFile, ThreadPlan } from './plan.js';
 import { refreshResumePoints } from '../../store/postgres/resumePoint.js';
 import { foldNow } from '../../store/postgres/searchIndex.js';
-import { enforceTenantQuota } from '../../tenancy/quota.js';
+import { enforceTenantQuota } from '../../store/postgres/quota.js';
 
 /** Rows per insert statement, and bytes per batch (whichever comes first). */
 const BATCH_ROWS = 500;

@@ -78,23 +78,8 @@ function reasonClass(reason: string): string {
   return cut === -1 ? r : r.slice(0, cut);
 }
 
-function unwrapSkip(error: unknown): SkipThread | null {
-  let e: unknown = error;
-  for (let i = 0; i < 3 && e; i += 1) {
-    if (e instanceof SkipThread) return e;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return null;
-}
-
 function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
-  if (signal?.aborted) return true;
-  let e: unknown = error;
-  for (let i = 0; i < 3 && e; i += 1) {
-    if ((e as { name?: string }).name === 'AbortError') return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return signal?.aborted === true || (error as { name?: unknown } | null)?.name === 'AbortError';
 }
 
 export async function importCodexHome(options: ImportOptions): Promise<ImportSummary> {
@@ -253,7 +238,7 @@ export async function importCodexHome(options: ImportOptions): Promise<ImportSum
     } catch (error) {
       progress.bytesDone += Math.max(0, t.totalBytes - bytesSeen);
       if (isAbort(error, signal)) throw error;
-      const skip = unwrapSkip(error);
+      const skip = error instanceof SkipThread ? error : null;
       const file = t.current.entry.path;
       if (skip) {
         report({ kind: 'thread', file, threadId: t.threadId, reason: skip.reason });

@@ -35,7 +35,7 @@ import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { AppendOptions, StoredHistoryReconstruction, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
 import { DEFAULT_ITEM_LIMITS, encodeLine, prepareItems, searchTextOf, type ItemLimits, type PreparedItem } from '../shared/preparedItem.js';
 import { buildSessionMetaLine } from '../shared/sessionMeta.js';
-import { TurnTracker, projectTurns } from '../shared/turns.js';
+import { TurnTracker, projectTurns } from '../../history/turns.js';
 import {
   appendOptionsSchema,
   appendThreadItemsParamsSchema,

@@ -3,7 +3,7 @@
 import type { CreateThreadParams } from '../../model/params.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { StoredThread } from '../../model/thread.js';
-import type { TurnTracker } from '../shared/turns.js';
+import type { TurnTracker } from '../../history/turns.js';
 import { TimestampClock } from './timestampClock.js';
 
 /** One history line as kept: `seq` is its 0-based position in the thread's full history. */

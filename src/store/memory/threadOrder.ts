@@ -58,4 +58,4 @@ export function decodeThreadCursor(kind: 'threads' | 'search', cursor: string, s
   return { value: data.v as number, id: data.id as string };
 }
 
-export { canonicalJson } from '../shared/canonicalJson.js';
+export { canonicalJson } from '../../model/canonicalJson.js';

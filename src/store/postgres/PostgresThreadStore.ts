@@ -33,7 +33,7 @@ import type { AppendOptions, StoredHistoryReconstruction, ThreadIdParams, Thread
 import { fastResume, reconstructStoredHistory } from './reconstructHistory.js';
 import { buildSessionMetaLine } from '../shared/sessionMeta.js';
 import { prepareItems } from '../shared/preparedItem.js';
-import { isTurnEndLine, TurnTracker } from '../shared/turns.js';
+import { isTurnEndLine, TurnTracker } from '../../history/turns.js';
 import { applyPatch } from './applyPatch.js';
 import { deleteThread } from './deleteThread.js';
 import { forkThread } from './forkThread.js';
@@ -47,8 +47,8 @@ import { rowToThread, sourceToColumn, type ThreadRowRecord } from './threadRow.j
 import { readThreadOnce } from './threadReads.js';
 import type { StoreRuntime } from './StoreRuntime.js';
 // Issue #8: tenant quotas and text-column guards (delimited calls marked `issue #8` below).
-import { enforceTenantQuota } from '../../tenancy/quota.js';
-import { assertStorableCreateParams, assertStorablePatch } from '../../tenancy/textGuard.js';
+import { enforceTenantQuota } from './quota.js';
+import { assertStorableCreateParams, assertStorablePatch } from '../../model/textGuard.js';
 
 export class PostgresThreadStore implements ThreadStore {
   constructor(

@@ -9,13 +9,15 @@ import { ConflictError } from '../../model/errors.js';
 import { mergePatch, type ThreadMetadataPatch } from '../../model/patch.js';
 import { readCompacted } from '../../model/compacted.js';
 import type { NamedStatement, PipelineStep } from '../../db/database.js';
-import { sqlStateOf } from '../../db/database.js';
+import { StaleWriterError } from '../../db/errors.js';
+
+export { StaleWriterError };
 import type { PreparedItem } from '../shared/preparedItem.js';
 import { buildPatchStatement } from './applyPatch.js';
 import { insertItemsSql, itemArrays, type ItemRow } from './itemRows.js';
 import type { LiveWriterState } from './liveWriter.js';
-import { QUOTA_CHECK } from '../../tenancy/quota.js';
-import { storableDerivedPatch } from '../../tenancy/textGuard.js';
+import { QUOTA_CHECK } from './quota.js';
+import { storableDerivedPatch } from '../../model/textGuard.js';
 import { RESUME_POINT_REFRESH } from './resumePoint.js';
 
 export interface SeqItem {
@@ -34,24 +36,9 @@ export interface ThreadBatch {
   patches: ThreadMetadataPatch[];
 }
 
-/** The batch's writer claim of some thread was taken over (SQLSTATE TS409 of thread_store.assert_fenced). */
-export class StaleWriterError extends Error {
-  constructor(readonly threadIds: string[]) {
-    super(`stale writer for ${threadIds.join(', ')}`);
-  }
-}
-
-/** The thread ids of a TS409 refusal (in DETAIL), or null when `error` is something else. */
+/** The stale-writer refusal of a batch (SQLSTATE TS409, mapped by db/errors.ts), or null when `error` is something else. */
 export function staleWriterOf(error: unknown): StaleWriterError | null {
-  let e: unknown = error;
-  for (let depth = 0; e && depth < 4; depth++) {
-    if (sqlStateOf(e) === 'TS409') {
-      const detail = (e as { detail?: unknown }).detail;
-      return new StaleWriterError(typeof detail === 'string' && detail !== '' ? detail.split(',') : []);
-    }
-    e = (e as { cause?: unknown }).cause;
-  }
-  return null;
+  return error instanceof StaleWriterError ? error : null;
 }
 
 /** The tenants of a batch, sorted: the scope its pipeline runs in. */

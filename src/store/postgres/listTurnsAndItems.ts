@@ -19,7 +19,7 @@ import {
 import type { Database, NamedStatement, SqlExecutor } from '../../db/database.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { decodeLine } from '../shared/preparedItem.js';
-import { projectTurns } from '../shared/turns.js';
+import { projectTurns } from '../../history/turns.js';
 import { historySegments, OPEN_END, readVirtualRange, type Segment, type VirtualRow } from './historySegments.js';
 import { requireThreadRow } from './threadLookup.js';
 import { assertVisible, type ItemRowRecord } from './threadReads.js';

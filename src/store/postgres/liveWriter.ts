@@ -7,7 +7,7 @@
 import { ConflictError } from '../../model/errors.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { SqlExecutor } from '../../db/database.js';
-import type { TurnTracker } from '../shared/turns.js';
+import type { TurnTracker } from '../../history/turns.js';
 
 /** Column values of the threads row written when a created thread materializes. */
 export interface ThreadInit {

@@ -1,6 +1,6 @@
 // Owns the mapping between a `thread_store.threads` row (as pg returns it) and StoredThread.
-import { canonicalJson } from '../shared/canonicalJson.js';
-import type { HistoryMode, MemoryMode, SessionSource, StoredThread, TokenUsage } from '../../model/thread.js';
+import { sessionSourceFromText } from '../../model/thread.js';
+import type { HistoryMode, MemoryMode, StoredThread, TokenUsage } from '../../model/thread.js';
 
 export interface ThreadRowRecord {
   tenant_id: string;
@@ -50,25 +50,8 @@ export interface ThreadRowRecord {
   search_seq: number | null;
 }
 
-/**
- * Sources are stored as Codex's enum_to_string: a plain string, or the JSON text of an object —
- * with keys sorted, so equal sources compare equal in SQL whatever key order they came in.
- */
-export function sourceToColumn(source: SessionSource): string {
-  return typeof source === 'string' ? source : canonicalJson(source);
-}
-
-export function sourceFromColumn(value: string): SessionSource {
-  if (value.startsWith('{')) {
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-    } catch {
-      // Not JSON after all: a custom source string that starts with a brace.
-    }
-  }
-  return value;
-}
+// How a session source is kept in the `source` column is a model rule (model/thread.ts).
+export { sessionSourceFromText as sourceFromColumn, sessionSourceToText as sourceToColumn } from '../../model/thread.js';
 
 export function rowToThread(row: ThreadRowRecord): StoredThread {
   const git =
@@ -95,7 +78,7 @@ export function rowToThread(row: ThreadRowRecord): StoredThread {
     cwd: row.cwd,
     cliVersion: row.cli_version,
     originator: row.originator,
-    source: sourceFromColumn(row.source),
+    source: sessionSourceFromText(row.source),
     threadSource: row.thread_source,
     historyMode: row.history_mode as HistoryMode,
     memoryMode: row.memory_mode as MemoryMode,

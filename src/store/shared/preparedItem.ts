@@ -1,12 +1,16 @@
 // Owns the preparation of appended lines before any store keeps them: validation (InvalidRequest
 // naming items[i], including the JSON shape limits of model/jsonValue.ts: depth, cycles, BigInt),
 // the persistence policy (stores must not trust callers), the timestamp stamp, size limits
-// (ResourceExhausted naming the item), and the lossless encoding for PostgreSQL: JSONB cannot hold
-// \u0000 or lone surrogates, so such a line is kept whole as JSON text instead. No plain JS error
-// (RangeError, TypeError) leaves this module: serialization failures become InvalidRequest.
-import { InvalidRequestError, ResourceExhaustedError } from '../../model/errors.js';
-import { asRecord, parseRolloutLine, payloadTypeOf, type RolloutLine, type StoredRolloutLine } from '../../model/rolloutLine.js';
-import { isPersistedRolloutItem } from '../../live/persistencePolicy.js';
+// (ResourceExhausted naming the item), then the lossless stored form (model/storedLine.ts); and the
+// searchable text of a line. No plain JS error (RangeError, TypeError) leaves this module:
+// serialization failures become InvalidRequest.
+import { ResourceExhaustedError } from '../../model/errors.js';
+import { asRecord, parseRolloutLine, type RolloutLine, type StoredRolloutLine } from '../../model/rolloutLine.js';
+import { encodeLine, stringifyLine, type PreparedItem } from '../../model/storedLine.js';
+import { isPersistedRolloutItem } from '../../history/persistencePolicy.js';
+
+// The stored form of a line lives in the model (import uses it too); re-exported for the store's callers.
+export { decodeLine, encodeLine, isJsonbSafe, type PreparedItem } from '../../model/storedLine.js';
 
 export interface ItemLimits {
   /** Largest accepted line, as UTF-8 JSON bytes. */
@@ -20,27 +24,6 @@ export const DEFAULT_ITEM_LIMITS: ItemLimits = {
   maxItemsPerAppend: 100_000,
 };
 
-export interface PreparedItem {
-  line: StoredRolloutLine;
-  type: string;
-  subtype: string | null;
-  /** JSON of the payload when JSONB can hold the line, else null. */
-  payloadJson: string | null;
-  /** JSON of top-level keys other than timestamp/type/payload, or null when there are none. */
-  extraJson: string | null;
-  /** The whole line as JSON text when JSONB cannot hold it. */
-  rawLine: string | null;
-  byteSize: number;
-}
-
-// An escape that JSON.stringify emits only for NUL or a lone surrogate, preceded by an even number
-// of backslashes (so an escaped backslash followed by "u0000" in the data is not mistaken for one).
-const JSONB_UNSAFE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
-
-export function isJsonbSafe(json: string): boolean {
-  return !JSONB_UNSAFE_ESCAPE.test(json);
-}
-
 /** Validate, filter by the persistence policy and encode. Throws before anything is stored. */
 export function prepareItems(items: readonly RolloutLine[], limits: ItemLimits, now: () => string): PreparedItem[] {
   if (items.length > limits.maxItemsPerAppend) {
@@ -52,7 +35,7 @@ export function prepareItems(items: readonly RolloutLine[], limits: ItemLimits, 
     parseRolloutLine(item, where);
     if (!isPersistedRolloutItem(item)) return;
     const line = (item.timestamp === undefined ? { timestamp: now(), ...item } : item) as StoredRolloutLine;
-    const whole = stringify(line, where);
+    const whole = stringifyLine(line, where);
     const byteSize = Buffer.byteLength(whole, 'utf8');
     if (byteSize > limits.maxItemBytes) {
       throw new ResourceExhaustedError(`item of ${byteSize} bytes exceeds the limit of ${limits.maxItemBytes} bytes`, { path: where });
@@ -60,41 +43,6 @@ export function prepareItems(items: readonly RolloutLine[], limits: ItemLimits, 
     out.push(encodeLine(line, whole, byteSize, where));
   });
   return out;
-}
-
-/**
- * JSON.stringify that cannot throw a plain error: parseRolloutLine has checked the shape, so a
- * failure here is a value that changed under us (a getter, a toJSON) — still the caller's input.
- */
-function stringify(value: unknown, where: string): string {
-  try {
-    return JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidRequestError(`cannot be serialized as JSON (${error instanceof Error ? error.message : String(error)})`, { path: where, cause: error });
-  }
-}
-
-export function encodeLine(line: StoredRolloutLine, whole?: string, byteSize?: number, where = 'line'): PreparedItem {
-  const text = whole ?? stringify(line, where);
-  const { timestamp: _ts, type, payload, ...rest } = line;
-  const safe = isJsonbSafe(text);
-  const hasExtra = Object.keys(rest).length > 0;
-  return {
-    line,
-    type,
-    subtype: payloadTypeOf(line) ?? null,
-    payloadJson: safe ? stringify(payload, `${where}.payload`) : null,
-    extraJson: safe && hasExtra ? stringify(rest, where) : null,
-    rawLine: safe ? null : text,
-    byteSize: byteSize ?? Buffer.byteLength(text, 'utf8'),
-  };
-}
-
-/** Rebuild a line from its stored columns (inverse of encodeLine). */
-export function decodeLine(row: { ts: string; type: string; payload: unknown; extra: unknown; raw_line: string | null }): StoredRolloutLine {
-  if (row.raw_line !== null) return JSON.parse(row.raw_line) as StoredRolloutLine;
-  const extra = asRecord(row.extra) ?? {};
-  return { timestamp: row.ts, type: row.type, payload: row.payload, ...extra } as StoredRolloutLine;
 }
 
 const CONTEXTUAL_PREFIX = /^\s*<(environment_context|user_instructions|user_shell_command|turn_aborted|token_budget|context_window|permissions instructions|skills_instructions|subagent_notification)\b/;

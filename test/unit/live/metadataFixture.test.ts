@@ -18,7 +18,7 @@
 //   against the index's last entry per id.
 import { describe, expect, it } from 'vitest';
 import { asRecord } from '../../../src/model/rolloutLine.js';
-import { deriveMetadataFromItems, enumToString } from '../../../src/live/metadataSync.js';
+import { deriveMetadataFromItems, enumToString } from '../../../src/history/metadataSync.js';
 import type { ThreadMetadataPatch } from '../../../src/model/patch.js';
 import { loadNameIndex, loadRolloutFiles, loadSqliteThreads, threadHistory, type SqliteThreadRow } from './codexHomeSample.js';
 

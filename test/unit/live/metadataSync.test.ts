@@ -20,7 +20,7 @@ import {
   userMessageFromRolloutLine,
   userMessagePreview,
   userMessageTitle,
-} from '../../../src/live/metadataSync.js';
+} from '../../../src/history/metadataSync.js';
 
 const THREAD = '01a20db4-1043-78d3-8e6e-3373c24f660e';
 const OTHER = '01a20db4-1338-7183-9666-e400261da2ff';

@@ -8,7 +8,7 @@ import {
   PERSISTED_EVENT_MSG_TYPES,
   isPersistedRolloutItem,
   persistedRolloutItems,
-} from '../../../src/live/persistencePolicy.js';
+} from '../../../src/history/persistencePolicy.js';
 import { loadRolloutFiles } from './codexHomeSample.js';
 
 const TS = '2026-11-24T13:17:14.364Z';

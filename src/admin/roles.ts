@@ -6,16 +6,12 @@
 //    grants, so every row it touches goes through the tenant policies.
 // Login users are members of one of them; `ALTER ROLE … SET role` makes their sessions start as
 // the group role, so objects a migrator creates are owned by the owner role, not by the person.
-// Also owns the schema gate of openThreadStore: a non-owner cannot run DDL, so a store opened
-// without migrating (or by a role that cannot migrate) checks the schema version and refuses to
-// start against a schema that is behind, with a message saying what to run.
 import pg from 'pg';
-import { InternalError, ThreadStoreError } from '../model/errors.js';
-import { loadMigrations, migrate, schemaStatus, type MigrationResult } from '../db/migrate.js';
+import { InternalError } from '../model/errors.js';
+import { APP_ROLE } from '../db/roles.js';
 import type { Database, SqlExecutor } from '../db/database.js';
 import { TABLES_WITHOUT_TENANT_DATA } from '../db/schema/threads.js';
 
-export const APP_ROLE = 'thread_store_app';
 export const DEFAULT_OWNER_ROLE = 'thread_store_owner';
 
 export interface LoginSpec {
@@ -254,66 +250,4 @@ async function readSecurityReport(s: SqlExecutor, appRole: string): Promise<Secu
       viewsWithoutSecurityInvoker.length === 0 &&
       securityDefinerFunctions.length === 0,
   };
-}
-
-// ---- schema gate ---------------------------------------------------------------------------------
-
-function sqlStateIn(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}
-
-const HOW_TO_MIGRATE = 'run `thread-store migrate` (or openThreadStore with migrate: true) as the owner role, then start the application again';
-
-/**
- * Make sure the schema is current before a store starts. With `migrate`, apply what is pending —
- * but only when something is (a non-owner cannot even create the migration ledger's schema, so
- * an up-to-date database must not need DDL). Without `migrate`, or when the connecting role may
- * not run DDL, a schema that is behind is an error naming the pending migrations.
- */
-export async function ensureSchemaReady(db: Database, options: { migrate: boolean }): Promise<MigrationResult | null> {
-  let pending: string[];
-  let applied: string[];
-  try {
-    ({ pendingMigrations: pending, appliedMigrations: applied } = await schemaStatus(db));
-  } catch (error) {
-    if (sqlStateIn(error) === '42501') {
-      throw new InternalError(`cannot read the schema version (permission denied on thread_store_meta): the schema predates migration 0005 or this role has no grants; ${HOW_TO_MIGRATE}`, { cause: error });
-    }
-    throw error;
-  }
-  // migrate() refuses a database from a newer version; skipping it must not skip that check.
-  const known = new Set((await loadMigrations()).map((m) => m.tag));
-  const unknown = applied.filter((tag) => !known.has(tag));
-  if (unknown.length > 0) {
-    throw new InternalError(`the database has migrations this version of pg-thread-store does not know (${unknown.join(', ')}); upgrade the package`);
-  }
-  if (pending.length === 0) return null;
-  if (!options.migrate) {
-    throw new InternalError(`the database schema is behind this version of pg-thread-store (pending: ${pending.join(', ')}); ${HOW_TO_MIGRATE}`);
-  }
-  try {
-    return await migrate(db);
-  } catch (error) {
-    const code = sqlStateIn(error);
-    if (code === '42501') {
-      throw new InternalError(`the database schema is behind (pending: ${pending.join(', ')}) and this role may not apply migrations; ${HOW_TO_MIGRATE}`, { cause: error });
-    }
-    throw error instanceof ThreadStoreError ? error : new InternalError(String(error), { cause: error });
-  }
-}
-
-/**
- * Whether this connection's login may `SET ROLE` to `role` (the role exists and the login is a
- * member). openThreadStore switches to the application role under the same condition; the CLI
- * asks it after resolving a tenant name with the login's own rights (see src/cli/connect.ts).
- */
-export async function canSetRole(db: Database, role = APP_ROLE): Promise<boolean> {
-  return db.withSession(async (s) => {
-    const { rows } = await s.query<{ ok: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER') AS ok`, [role]);
-    return rows[0]?.ok === true;
-  });
 }

@@ -11,12 +11,13 @@
 // (`--id <uuid>`) is found through the registry: resolveTenantRef is the one rule for both.
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ConflictError, InvalidRequestError, ThreadStoreError } from '../model/errors.js';
+import { ConflictError, InvalidRequestError } from '../model/errors.js';
 import { isUuid, tenantIdSchema } from '../model/ids.js';
 import { parseOrThrow } from '../model/validate.js';
 import type { Database, SqlExecutor } from '../db/database.js';
+import { driverField } from '../db/errors.js';
 import { readQuota, readUsage, type TenantQuota } from './quota.js';
-import { textColumnProblem } from './textGuard.js';
+import { textColumnProblem } from '../model/textGuard.js';
 
 export interface Tenant {
   id: string;
@@ -101,11 +102,6 @@ function inTenant<T>(db: Database, tenantId: string, operation: string, fn: (tx:
   return db.transaction(fn, { tenantId, operation });
 }
 
-function constraintOf(error: unknown): string | undefined {
-  const cause = error instanceof ThreadStoreError ? error.cause : error;
-  const c = (cause as { constraint?: unknown } | null)?.constraint;
-  return typeof c === 'string' ? c : undefined;
-}
 
 /** Register a tenant. Conflict when the name or the id is taken. */
 export async function createTenant(db: Database, input: CreateTenantParams): Promise<Tenant> {
@@ -124,7 +120,7 @@ export async function createTenant(db: Database, input: CreateTenantParams): Pro
     // The unique index is checked across tenants (RLS does not hide index entries), so a taken
     // name is reported even though the other tenant's row is invisible here.
     if (error instanceof ConflictError) {
-      const constraint = constraintOf(error);
+      const constraint = driverField(error, 'constraint');
       if (constraint === 'tenants_name_key') throw new ConflictError(`a tenant named "${params.name}" already exists`, { cause: error.cause });
       if (constraint === 'tenants_pkey') throw new ConflictError(`tenant ${id} already exists`, { cause: error.cause });
     }
@@ -196,8 +192,7 @@ async function nameTakenElsewhere(db: Database, name: string): Promise<boolean> 
       throw new ProbeRollback(rows.length === 0);
     });
   } catch (error) {
-    const probe = error instanceof ProbeRollback ? error : (error as { cause?: unknown } | null)?.cause;
-    if (probe instanceof ProbeRollback) return probe.taken;
+    if (error instanceof ProbeRollback) return error.taken;
     throw error;
   }
   return false;

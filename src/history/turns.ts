@@ -1,8 +1,8 @@
 // Owns the turn projection both stores share: which turn a line belongs to, and a turn's status
 // from its events (task_complete → completed, or failed when it carries an error; turn_aborted →
 // interrupted; no terminal event yet → inProgress), as the real Codex 0.169 sample shows.
-import { asRecord, payloadTypeOf, type StoredRolloutLine } from '../../model/rolloutLine.js';
-import type { StoredTurn, TurnItemsView } from '../../model/params.js';
+import { asRecord, payloadTypeOf, type StoredRolloutLine } from '../model/rolloutLine.js';
+import type { StoredTurn, TurnItemsView } from '../model/params.js';
 
 const TURN_START = new Set(['task_started', 'turn_started']);
 const TURN_END = new Set(['task_complete', 'turn_complete', 'turn_aborted']);

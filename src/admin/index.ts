@@ -18,13 +18,12 @@ export {
   type TenantRef,
   type TenantUsage,
 } from './tenants.js';
-export { enforceTenantQuota, readQuota, readUsage, type QuotaDemand, type TenantQuota, type TenantUsageNumbers } from './quota.js';
+export { readQuota, readUsage, type TenantQuota, type TenantUsageNumbers } from './quota.js';
 export { purgeTenant, type PurgeOptions, type PurgeProgress, type PurgeResult, type PurgeTable } from './purge.js';
+export { APP_ROLE, canSetRole } from '../db/roles.js';
+export { ensureSchemaReady } from '../db/migrate.js';
 export {
-  APP_ROLE,
-  canSetRole,
   DEFAULT_OWNER_ROLE,
-  ensureSchemaReady,
   securityReport,
   setupRoles,
   type LoginSpec,
@@ -33,4 +32,4 @@ export {
   type SetupRolesOptions,
   type SetupRolesResult,
 } from './roles.js';
-export { assertStorableCreateParams, assertStorablePatch, storableDerivedPatch, textColumnProblem, toStorableText } from './textGuard.js';
+export { assertStorableCreateParams, assertStorablePatch, storableDerivedPatch, textColumnProblem, toStorableText } from '../model/textGuard.js';

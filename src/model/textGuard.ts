@@ -5,7 +5,7 @@
 // metadata that the caller names explicitly (createThread params, updateThreadMetadata patches) we
 // refuse such strings up front with InvalidRequest naming the field, so nothing is half-written
 // and nothing is silently changed.
-import { InvalidRequestError } from '../model/errors.js';
+import { InvalidRequestError } from './errors.js';
 
 /** Why `value` cannot be stored in a text column unchanged, or null when it can. */
 export function textColumnProblem(value: string): string | null {

@@ -1,0 +1,64 @@
+// Owns the lossless stored form of one rollout line, shared by every store and by import: the
+// payload and the other top-level keys as JSON for JSONB columns, or — when JSONB cannot hold the
+// line (a \u0000 or a lone surrogate anywhere: PostgreSQL refuses the first and alters the second)
+// — the whole line as JSON text; plus its size in UTF-8 JSON bytes (what limits and quotas count).
+// decodeLine is the inverse. No plain JS error leaves here: serialization failures are InvalidRequest.
+import { InvalidRequestError } from './errors.js';
+import { asRecord, payloadTypeOf, type StoredRolloutLine } from './rolloutLine.js';
+
+export interface PreparedItem {
+  line: StoredRolloutLine;
+  type: string;
+  subtype: string | null;
+  /** JSON of the payload when JSONB can hold the line, else null. */
+  payloadJson: string | null;
+  /** JSON of top-level keys other than timestamp/type/payload, or null when there are none. */
+  extraJson: string | null;
+  /** The whole line as JSON text when JSONB cannot hold it. */
+  rawLine: string | null;
+  byteSize: number;
+}
+
+// An escape that JSON.stringify emits only for NUL or a lone surrogate, preceded by an even number
+// of backslashes (so an escaped backslash followed by "u0000" in the data is not mistaken for one).
+const JSONB_UNSAFE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+export function isJsonbSafe(json: string): boolean {
+  return !JSONB_UNSAFE_ESCAPE.test(json);
+}
+
+/**
+ * JSON.stringify that cannot throw a plain error: parseRolloutLine has checked the shape, so a
+ * failure here is a value that changed under us (a getter, a toJSON) — still the caller's input.
+ */
+export function stringifyLine(value: unknown, where: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidRequestError(`cannot be serialized as JSON (${error instanceof Error ? error.message : String(error)})`, { path: where, cause: error });
+  }
+}
+
+export function encodeLine(line: StoredRolloutLine, whole?: string, byteSize?: number, where = 'line'): PreparedItem {
+  const text = whole ?? stringifyLine(line, where);
+  const { timestamp: _ts, type, payload, ...rest } = line;
+  const safe = isJsonbSafe(text);
+  const hasExtra = Object.keys(rest).length > 0;
+  return {
+    line,
+    type,
+    subtype: payloadTypeOf(line) ?? null,
+    payloadJson: safe ? stringifyLine(payload, `${where}.payload`) : null,
+    extraJson: safe && hasExtra ? stringifyLine(rest, where) : null,
+    rawLine: safe ? null : text,
+    byteSize: byteSize ?? Buffer.byteLength(text, 'utf8'),
+  };
+}
+
+/** Rebuild a line from its stored columns (inverse of encodeLine). */
+export function decodeLine(row: { ts: string; type: string; payload: unknown; extra: unknown; raw_line: string | null }): StoredRolloutLine {
+  if (row.raw_line !== null) return JSON.parse(row.raw_line) as StoredRolloutLine;
+  const extra = asRecord(row.extra) ?? {};
+  return { timestamp: row.ts, type: row.type, payload: row.payload, ...extra } as StoredRolloutLine;
+}
+
