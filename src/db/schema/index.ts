@@ -1,2 +1,3 @@
 export * from './threads.js';
 export * from './items.js';
+export * from './columns.js';

@@ -1,6 +1,8 @@
 // Owns the drizzle definition of the metadata tables: threads, checkpoints, spawn edges, writer
-// claims and per-tenant clocks. `tenant_id` leads every primary key so the schema distributes on
-// Citus by tenant unchanged. Partitioning, RLS and trigram indexes are in hand-written migrations.
+// claims, search documents, writer processes, per-tenant clocks and tenants — every column, primary
+// key and index (drizzle-kit generates their migrations; test/db/schemaDrift.test.ts fails when this
+// file and drizzle/ disagree). `tenant_id` leads every primary key so the schema distributes on
+// Citus by tenant unchanged. RLS, roles, functions and views are in the hand-written migrations.
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -18,7 +20,7 @@ import {
 
 export const threadStoreSchema = pgSchema('thread_store');
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+const ts = <N extends string>(name: N) => timestamp(name, { withTimezone: true, precision: 3 });
 
 export const threads = threadStoreSchema.table(
   'threads',
@@ -91,6 +93,8 @@ export const threads = threadStoreSchema.table(
     index('threads_cwd_recency_idx').on(t.tenantId, t.cwd, t.recencyAt.desc(), t.id.desc()),
     index('threads_parent_idx').on(t.tenantId, t.parentThreadId),
     index('threads_forked_from_idx').on(t.tenantId, t.forkedFromId),
+    // Analytics (drizzle/0004): threads per tenant by creation time, archived or not.
+    index('threads_tenant_created_all_idx').on(t.tenantId, t.createdAt),
   ],
 );
 
@@ -109,7 +113,11 @@ export const threadCheckpoints = threadStoreSchema.table(
     legacy: boolean('legacy').notNull().default(false),
     createdAt: ts('created_at').notNull(),
   },
-  (t) => [primaryKey({ name: 'thread_checkpoints_pkey', columns: [t.tenantId, t.threadId, t.seq] })],
+  (t) => [
+    primaryKey({ name: 'thread_checkpoints_pkey', columns: [t.tenantId, t.threadId, t.seq] }),
+    // Analytics (drizzle/0004): compactions per tenant per day.
+    index('thread_checkpoints_tenant_created_idx').on(t.tenantId, t.createdAt),
+  ],
 );
 
 export const threadSpawnEdges = threadStoreSchema.table(
@@ -154,7 +162,11 @@ export const threadSearch = threadStoreSchema.table(
     lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
     body: text('body').notNull(),
   },
-  (t) => [primaryKey({ name: 'thread_search_pkey', columns: [t.tenantId, t.threadId, t.firstSeq] })],
+  (t) => [
+    primaryKey({ name: 'thread_search_pkey', columns: [t.tenantId, t.threadId, t.firstSeq] }),
+    // Substring search (LIKE with escaped metacharacters) over the documents: pg_trgm.
+    index('thread_search_body_trgm_idx').using('gin', t.body.op('gin_trgm_ops')),
+  ],
 );
 
 /**
@@ -188,8 +200,9 @@ export const tenants = threadStoreSchema.table(
     maxItemBytes: bigint('max_item_bytes', { mode: 'number' }),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('tenants_name_key').on(t.name)],
+  (t) => [
+    uniqueIndex('tenants_name_key').on(t.name),
+    // Quota checks probe only the tenants that have a quota (src/store/postgres/quota.ts).
+    index('tenants_quota_idx').on(t.id).where(sql`max_threads IS NOT NULL OR max_item_bytes IS NOT NULL`),
+  ],
 );
-
-export type ThreadRow = typeof threads.$inferSelect;
-export type CheckpointRow = typeof threadCheckpoints.$inferSelect;

@@ -19,6 +19,7 @@ import type { LiveWriterState } from './liveWriter.js';
 import { QUOTA_CHECK } from './quota.js';
 import { storableDerivedPatch } from '../../model/textGuard.js';
 import { RESUME_POINT_REFRESH } from './resumePoint.js';
+import { insertCheckpointsSql, MATERIALIZED_THREAD_COLUMNS } from './rowLists.js';
 
 export interface SeqItem {
   seq: number;
@@ -88,9 +89,7 @@ const MATERIALIZE: NamedStatement = {
            FOR SHARE OF w
          ), ins AS (
            INSERT INTO thread_store.threads
-             (tenant_id, id, writer_epoch, session_id, forked_from_id, parent_thread_id, source, thread_source, originator,
-              model_provider, cwd, cli_version, agent_nickname, agent_role, agent_path, memory_mode, history_mode,
-              git_sha, git_branch, git_origin_url, created_at, updated_at, recency_at)
+             (${MATERIALIZED_THREAD_COLUMNS.join(', ')})
            SELECT c.tenant_id, c.id, c.epoch, c.session_id, c.forked_from_id, c.parent_thread_id, c.source, c.thread_source, c.originator,
                   c.model_provider, c.cwd, c.cli_version, c.agent_nickname, c.agent_role, c.agent_path, c.memory_mode, c.history_mode,
                   c.git_sha, c.git_branch, c.git_origin_url, c.created_at, c.created_at, c.created_at
@@ -107,9 +106,7 @@ const MATERIALIZE: NamedStatement = {
 const CHECKPOINTS: NamedStatement = {
   name: 'thread_store_checkpoints_v1',
   genericPlan: true,
-  text: `INSERT INTO thread_store.thread_checkpoints
-           (tenant_id, thread_id, seq, window_number, window_id, first_window_id, previous_window_id, summary_length, replacement_history_size, legacy, created_at)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[], $5::uuid[], $6::uuid[], $7::uuid[], $8::int[], $9::int[], $10::boolean[], $11::timestamptz[])`,
+  text: insertCheckpointsSql(1),
 };
 
 /** The statements of one batch, in the order they must run. */

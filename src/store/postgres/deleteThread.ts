@@ -6,6 +6,7 @@ import type { SqlExecutor } from '../../db/database.js';
 import { historySegments } from './historySegments.js';
 import { ITEM_COLUMN_NAMES, ITEM_COLUMNS } from './itemRows.js';
 import { refreshResumePoints } from './resumePoint.js';
+import { CHECKPOINT_COLUMNS } from './rowLists.js';
 import { foldNow } from './searchIndex.js';
 import { findThreadRow } from './threadLookup.js';
 import type { ThreadRowRecord } from './threadRow.js';
@@ -38,8 +39,8 @@ async function detachFork(tx: SqlExecutor, tenantId: string, fork: ThreadRowReco
       [tenantId, fork.id, s.threadId, s.lo, s.offset, s.hi],
     );
     await tx.query(
-      `INSERT INTO thread_store.thread_checkpoints (tenant_id, thread_id, seq, window_number, window_id, first_window_id, previous_window_id, summary_length, replacement_history_size, legacy, created_at)
-       SELECT tenant_id, $2, seq + $5, window_number, window_id, first_window_id, previous_window_id, summary_length, replacement_history_size, legacy, created_at
+      `INSERT INTO thread_store.thread_checkpoints (${CHECKPOINT_COLUMNS.join(', ')})
+       SELECT ${CHECKPOINT_COLUMNS.map((c) => (c === 'thread_id' ? '$2' : c === 'seq' ? 'seq + $5' : c)).join(', ')}
          FROM thread_store.thread_checkpoints WHERE tenant_id = $1 AND thread_id = $3 AND seq BETWEEN $4 AND $6`,
       [tenantId, fork.id, s.threadId, s.lo, s.offset, s.hi],
     );

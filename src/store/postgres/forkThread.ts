@@ -14,7 +14,12 @@ import { historySegments, readVirtualRange } from './historySegments.js';
 import { insertItemsSql, itemArrays } from './itemRows.js';
 import { turnSpans } from './listTurnsAndItems.js';
 import { findThreadRow, requireThreadRow } from './threadLookup.js';
-import { rowToThread, type ThreadRowRecord } from './threadRow.js';
+import { rowToThread, threadInsertOf, type ThreadRowRecord } from './threadRow.js';
+import { insertThreadSql, threadValues, WHOLE_THREAD_KEYS } from './rowLists.js';
+import type { ThreadInsert } from '../../db/schema/columns.js';
+
+/** A fork's row: written whole, plus where its search documents start. */
+const FORK_KEYS = [...WHOLE_THREAD_KEYS, 'searchSeq'] as const;
 
 export async function forkThread(tx: SqlExecutor, tenantId: string, input: ForkThreadParams, now: string): Promise<StoredThread> {
   const params = parseOrThrow(forkThreadParamsSchema, input) as ForkThreadParams;
@@ -44,22 +49,34 @@ export async function forkThread(tx: SqlExecutor, tenantId: string, input: ForkT
   };
   delete payload.parent_thread_id;
   const meta = encodeLine({ timestamp: now, type: 'session_meta', payload });
-  const { rows } = await tx.query<ThreadRowRecord>(
-    `INSERT INTO thread_store.threads (
-       tenant_id, id, session_id, forked_from_id, parent_thread_id, source, thread_source, originator, model_provider, model,
-       reasoning_effort, cwd, cli_version, name, title, preview, first_user_message, agent_nickname, agent_role, agent_path,
-       approval_mode, memory_mode, history_mode, git_sha, git_branch, git_origin_url, tokens_used, token_usage,
-       permission_profile, extra, created_at, updated_at, recency_at, history_base_thread_id, history_base_seq,
-       last_seq, item_count, byte_size, search_seq)
-     SELECT tenant_id, $3, $3, id, NULL, source, thread_source, originator, model_provider, model,
-       reasoning_effort, cwd, cli_version, name, '', preview, NULL, agent_nickname, agent_role, agent_path,
-       approval_mode, memory_mode, history_mode, git_sha, git_branch, git_origin_url, 0, NULL,
-       permission_profile, extra, at.v, at.v, at.v, id, $5::bigint, $5::bigint + 1, 1, $6, $5::bigint + 1
-       FROM thread_store.threads, (SELECT thread_store.allocate_timestamp($1, $4::timestamptz) AS v) at
-      WHERE tenant_id = $1 AND id = $2
-     RETURNING *`,
-    [tenantId, params.sourceThreadId, params.newThreadId, now, baseSeq, meta.byteSize],
-  );
+  const { rows: at } = await tx.query<{ v: Date }>('SELECT thread_store.allocate_timestamp($1, $2::timestamptz) AS v', [tenantId, now]);
+  const created = at[0]!.v.toISOString();
+  // The source's record, except what is the fork's own (Codex 0.169): its ids and times, an empty
+  // title, first user message and token usage, and its history — the session_meta at seq 0, then
+  // the source's lines 0..baseSeq read through at 1..baseSeq+1 (counted as folded for search).
+  const row: ThreadInsert = {
+    ...threadInsertOf(source),
+    id: params.newThreadId,
+    sessionId: params.newThreadId,
+    forkedFromId: params.sourceThreadId,
+    parentThreadId: null,
+    title: '',
+    firstUserMessage: null,
+    tokensUsed: 0,
+    tokenUsage: null,
+    rolloutPath: null,
+    createdAt: created,
+    updatedAt: created,
+    recencyAt: created,
+    archivedAt: null,
+    historyBaseThreadId: params.sourceThreadId,
+    historyBaseSeq: baseSeq,
+    lastSeq: baseSeq + 1,
+    itemCount: 1,
+    byteSize: meta.byteSize,
+    searchSeq: baseSeq + 1,
+  };
+  const { rows } = await tx.query<ThreadRowRecord>(insertThreadSql(FORK_KEYS), threadValues(FORK_KEYS, row));
   await tx.query(insertItemsSql(1), itemArrays([{ tenantId, threadId: params.newThreadId, seq: 0, turnId: null, item: meta }]));
   return rowToThread(rows[0]!);
 }

@@ -2,6 +2,7 @@
 // base thread's lines 0..B (seen at seq 1..B+1), then its own lines from B+2. A Segment says which
 // physical rows make up one stretch of that virtual sequence; fork-of-fork chains nest.
 import type { SqlExecutor } from '../../db/database.js';
+import type { ThreadItemRowRecord } from '../../db/schema/columns.js';
 import { decodeLine } from '../shared/preparedItem.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { ThreadRowRecord } from './threadRow.js';
@@ -47,15 +48,8 @@ export interface VirtualRow {
   line: StoredRolloutLine;
 }
 
-interface ItemRow {
-  seq: number;
-  turn_id: string | null;
-  ts: string;
-  type: string;
-  payload: unknown;
-  extra: unknown;
-  raw_line: string | null;
-}
+/** The columns a line is read back from (typed by the drizzle schema). */
+type ItemRow = Pick<ThreadItemRowRecord, 'seq' | 'turn_id' | 'ts' | 'type' | 'payload' | 'extra' | 'raw_line'>;
 
 export interface ReadRangeOptions {
   /** Exclusive virtual bound: rows strictly after (asc) / before (desc) it. */

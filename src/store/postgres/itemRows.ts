@@ -1,6 +1,8 @@
 // Owns the write-side shape of a thread_items row: the one column list every insert names, and the
 // column arrays of one `unnest` insert (one statement for any number of rows, of any threads and
-// tenants). The columns follow the drizzle view of the table (src/db/schema/items.ts).
+// tenants). The columns are the drizzle schema's (src/db/schema/items.ts): checked by the compiler,
+// and their order and types by test/db/schemaDrift.test.ts.
+import type { ThreadItemRowRecord } from '../../db/schema/columns.js';
 import type { PreparedItem } from '../shared/preparedItem.js';
 
 /** A line to store: where it goes and what it is. */
@@ -13,7 +15,7 @@ export interface ItemRow {
 }
 
 /** Every column of thread_items, in insert order. */
-export const ITEM_COLUMN_NAMES = ['tenant_id', 'thread_id', 'seq', 'type', 'subtype', 'turn_id', 'ts', 'payload', 'extra', 'raw_line', 'byte_size'] as const;
+export const ITEM_COLUMN_NAMES = ['tenant_id', 'thread_id', 'seq', 'type', 'subtype', 'turn_id', 'ts', 'payload', 'extra', 'raw_line', 'byte_size'] as const satisfies readonly (keyof ThreadItemRowRecord)[];
 export const ITEM_COLUMNS = ITEM_COLUMN_NAMES.join(', ');
 
 /** The column types of ITEM_COLUMNS, for unnest. */

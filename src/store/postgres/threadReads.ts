@@ -5,6 +5,7 @@ import { InvalidRequestError, ThreadNotFoundError } from '../../model/errors.js'
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { Database, NamedStatement } from '../../db/database.js';
 import { decodeLine } from '../shared/preparedItem.js';
+import type { ThreadItemRowRecord } from '../../db/schema/columns.js';
 import type { ThreadRowRecord } from './threadRow.js';
 
 export const THREAD_ROW: NamedStatement = {
@@ -23,15 +24,11 @@ const OWN_HISTORY: NamedStatement = {
           ORDER BY i.seq`,
 };
 
-export interface ItemRowRecord {
-  seq: number | string | null;
-  turn_id: string | null;
-  ts: string;
-  type: string;
-  payload: unknown;
-  extra: unknown;
-  raw_line: string | null;
-}
+/**
+ * The columns a line is read back from (thread_items, typed by the drizzle schema); `seq` is null on
+ * the header rows some reads put before the lines.
+ */
+export type ItemRowRecord = Pick<ThreadItemRowRecord, 'turn_id' | 'ts' | 'type' | 'payload' | 'extra' | 'raw_line'> & { seq: number | null };
 
 /** Codex's visibility rules for one thread: unknown → ThreadNotFound, archived without includeArchived → InvalidRequest. */
 export function assertVisible(thread: { archived: boolean } | undefined, threadId: string, includeArchived: boolean): void {

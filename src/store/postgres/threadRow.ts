@@ -1,54 +1,12 @@
-// Owns the mapping between a `thread_store.threads` row (as pg returns it) and StoredThread.
+// Owns the mapping between a `thread_store.threads` row (as pg returns it, typed by the drizzle
+// schema) and StoredThread.
 import { sessionSourceFromText } from '../../model/thread.js';
 import type { HistoryMode, MemoryMode, StoredThread, TokenUsage } from '../../model/thread.js';
+import { fromPgRow, type ThreadInsert, type ThreadRowRecord } from '../../db/schema/columns.js';
+import { threads } from '../../db/schema/threads.js';
 
-export interface ThreadRowRecord {
-  tenant_id: string;
-  id: string;
-  session_id: string | null;
-  forked_from_id: string | null;
-  parent_thread_id: string | null;
-  source: string;
-  thread_source: string | null;
-  originator: string | null;
-  model_provider: string;
-  model: string | null;
-  reasoning_effort: string | null;
-  cwd: string;
-  cli_version: string;
-  name: string | null;
-  title: string;
-  preview: string;
-  first_user_message: string | null;
-  agent_nickname: string | null;
-  agent_role: string | null;
-  agent_path: string | null;
-  approval_mode: string;
-  memory_mode: string;
-  history_mode: string;
-  git_sha: string | null;
-  git_branch: string | null;
-  git_origin_url: string | null;
-  tokens_used: number;
-  token_usage: unknown;
-  permission_profile: unknown;
-  extra: unknown;
-  rollout_path: string | null;
-  created_at: Date;
-  updated_at: Date;
-  recency_at: Date;
-  archived_at: Date | null;
-  history_base_thread_id: string | null;
-  history_base_seq: number | null;
-  last_seq: number;
-  item_count: number;
-  byte_size: number;
-  resume_checkpoint_seq: number | null;
-  resume_seq: number;
-  compactions_before_resume: number;
-  writer_epoch: number | null;
-  search_seq: number | null;
-}
+/** A threads row as `SELECT *` returns it: typed by the drizzle schema (src/db/schema). */
+export type { ThreadRowRecord } from '../../db/schema/columns.js';
 
 // How a session source is kept in the `source` column is a model rule (model/thread.ts).
 export { sessionSourceFromText as sourceFromColumn, sessionSourceToText as sourceToColumn } from '../../model/thread.js';
@@ -94,4 +52,9 @@ export function rowToThread(row: ThreadRowRecord): StoredThread {
     itemCount: Number(row.item_count),
     byteSize: Number(row.byte_size),
   };
+}
+
+/** The row as an insert of the same thread (every column, keyed by property). */
+export function threadInsertOf(row: ThreadRowRecord): ThreadInsert {
+  return fromPgRow(threads, row);
 }
