@@ -8,8 +8,8 @@
 // build, not a query at runtime).
 import { getTableColumns, getTableName, type Table } from 'drizzle-orm';
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
-import { tenants, threadCheckpoints, threads } from './threads.js';
-import { threadItems } from './items.js';
+import type { tenants, threadCheckpoints, threads } from './threads.js';
+import type { threadItems } from './items.js';
 
 type ColumnsOf<T extends Table> = T['_']['columns'];
 
