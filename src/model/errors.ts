@@ -79,3 +79,13 @@ export class InternalError extends ThreadStoreError {
 export function isThreadStoreError(value: unknown): value is ThreadStoreError {
   return value instanceof ThreadStoreError;
 }
+
+/**
+ * `error` as it may leave the public API: a ThreadStoreError as is; anything else (a bug, a value
+ * that changed while it was read) as Internal naming the operation, with the original as its cause.
+ */
+export function toThreadStoreError(error: unknown, operation: string): ThreadStoreError {
+  if (error instanceof ThreadStoreError) return error;
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new InternalError(`${operation} failed unexpectedly (${what})`, { cause: error });
+}

@@ -5,56 +5,17 @@
 import { z } from 'zod';
 import { parseOrThrow } from './validate.js';
 import { storableJson } from './jsonValue.js';
-import {
-  historyModeSchema,
-  memoryModeSchema,
-  sessionSourceSchema,
-  tokenUsageSchema,
-  type HistoryMode,
-  type MemoryMode,
-  type SessionSource,
-  type TokenUsage,
-} from './thread.js';
-
-export interface GitInfoPatch {
-  sha?: string | null;
-  branch?: string | null;
-  originUrl?: string | null;
-}
-
-export interface ThreadMetadataPatch {
-  name?: string | null;
-  rolloutPath?: string;
-  preview?: string;
-  title?: string;
-  modelProvider?: string;
-  model?: string;
-  reasoningEffort?: string;
-  createdAt?: string;
-  updatedAt?: string;
-  /** Monotonic: recency advances to at least this instant, never backwards. */
-  advanceRecencyAt?: string;
-  source?: SessionSource;
-  threadSource?: string | null;
-  agentNickname?: string | null;
-  agentRole?: string | null;
-  agentPath?: string | null;
-  cwd?: string;
-  cliVersion?: string;
-  approvalMode?: string;
-  permissionProfile?: unknown;
-  tokenUsage?: TokenUsage;
-  firstUserMessage?: string;
-  gitInfo?: GitInfoPatch;
-  memoryMode?: MemoryMode;
-  historyMode?: HistoryMode;
-}
+import { historyModeSchema, memoryModeSchema, sessionSourceSchema, tokenUsageSchema } from './thread.js';
 
 export const CLEARABLE_FIELDS = ['name', 'threadSource', 'agentNickname', 'agentRole', 'agentPath'] as const;
 
 const timestamp = z.iso.datetime({ offset: true });
 /** Non-clearable: `null` is accepted and means "unchanged". */
-const keep = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => (v === null ? undefined : v));
+const keep = <T extends z.ZodType>(schema: T) =>
+  schema
+    .nullish()
+    .transform((v) => (v === null ? undefined : v))
+    .optional();
 const clearable = <T extends z.ZodType>(schema: T) => schema.nullish();
 
 export const gitInfoPatchSchema = z.strictObject({
@@ -90,6 +51,16 @@ export const threadMetadataPatchSchema = z.strictObject({
   historyMode: keep(historyModeSchema),
 });
 
+/**
+ * The patch as stores apply it (the schema's output): absent = unchanged, `null` = clear (clearable
+ * fields only), a value = set. `advanceRecencyAt` is monotonic: recency advances to at least that
+ * instant, never backwards.
+ */
+export type ThreadMetadataPatch = z.output<typeof threadMetadataPatchSchema>;
+export type GitInfoPatch = z.output<typeof gitInfoPatchSchema>;
+/** What a caller may pass: additionally `null` on non-clearable fields, meaning unchanged. */
+export type ThreadMetadataPatchInput = z.input<typeof threadMetadataPatchSchema>;
+
 function dropUndefined<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = v;
@@ -98,7 +69,7 @@ function dropUndefined<T extends object>(value: T): T {
 
 /** Validate a patch given in the TypeScript (camelCase) form. */
 export function parsePatch(value: unknown, where = 'patch'): ThreadMetadataPatch {
-  const parsed = parseOrThrow(threadMetadataPatchSchema, value, where) as ThreadMetadataPatch;
+  const parsed = parseOrThrow(threadMetadataPatchSchema, value, where);
   const out = dropUndefined(parsed);
   if (out.gitInfo) out.gitInfo = dropUndefined(out.gitInfo);
   return out;

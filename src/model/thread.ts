@@ -6,7 +6,7 @@ import { canonicalJson } from './canonicalJson.js';
 
 /** `"cli" | "vscode" | "exec" | "mcp" | "unknown" | custom string`, or an object such as `{subagent: {...}}`. */
 export type SessionSource = string | Record<string, unknown>;
-export const sessionSourceSchema: z.ZodType<SessionSource> = storableJson(z.union([
+export const sessionSourceSchema: z.ZodType<SessionSource, SessionSource> = storableJson(z.union([
   z.string().min(1),
   z.record(z.string(), z.unknown()),
 ]));
@@ -46,7 +46,7 @@ export interface TokenUsage {
   total_tokens: number;
   [key: string]: unknown;
 }
-export const tokenUsageSchema: z.ZodType<TokenUsage> = storableJson(
+export const tokenUsageSchema: z.ZodType<TokenUsage, TokenUsage> = storableJson(
   z.looseObject({
     input_tokens: z.number().int(),
     cached_input_tokens: z.number().int(),

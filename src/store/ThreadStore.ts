@@ -2,6 +2,7 @@
 // camelCased, scoped to one tenant. A store persists what it is told; it never derives metadata
 // from items (LiveThread does that and hands the result in through `AppendOptions.metadataPatch`).
 import type {
+  AppendOptions,
   AppendThreadItemsParams,
   CreateThreadParams,
   ForkThreadParams,
@@ -13,12 +14,12 @@ import type {
   ReadThreadParams,
   ResumeThreadParams,
   SearchThreadsParams,
+  ThreadIdParams,
   ThreadPage,
   ThreadSearchPage,
   TurnPage,
   UpdateThreadMetadataParams,
 } from '../model/params.js';
-import type { ThreadMetadataPatch } from '../model/patch.js';
 import type { HistoryMode, StoredThread, StoredThreadHistory } from '../model/thread.js';
 import type { HistoryReconstruction } from '../history/reconstructHistory.js';
 
@@ -30,17 +31,12 @@ export interface StoredHistoryReconstruction extends HistoryReconstruction {
   checkpointSeq: number | null;
 }
 
-export interface AppendOptions {
-  /**
-   * A metadata patch applied in the same transaction as the items (LiveThread's derived facts), so
-   * metadata is never ahead of or behind history. Raw appends leave metadata untouched.
-   */
-  metadataPatch?: ThreadMetadataPatch;
-}
-
-export interface ThreadIdParams {
-  threadId: string;
-}
+/**
+ * `AppendOptions.metadataPatch`: a metadata patch applied in the same transaction as the items
+ * (LiveThread's derived facts), so metadata is never ahead of or behind history. Raw appends leave
+ * metadata untouched. The parameter types are the zod schemas' (src/model/params.ts).
+ */
+export type { AppendOptions, ThreadIdParams } from '../model/params.js';
 
 export interface ThreadStore {
   readonly tenantId: string;
@@ -52,7 +48,7 @@ export interface ThreadStore {
   /** Reopen an existing thread for live appends. */
   resumeThread(params: ResumeThreadParams): Promise<void>;
   /** Append raw canonical items in order; resolves once they are committed. */
-  appendItems(params: AppendThreadItemsParams, options?: AppendOptions): Promise<void>;
+  appendItems(params: AppendThreadItemsParams, options?: AppendOptions | null): Promise<void>;
   /** Materialize a live thread (even with no items), then make everything queued durable. */
   persistThread(threadId: string): Promise<void>;
   /** Returns once queued items are durable and readable. */

@@ -77,7 +77,7 @@ describe.each(SAMPLES)('threads of the Codex $version sample created through the
       ids.push(params.threadId);
     }
     const out = join(tmp, version);
-    const summary = await exportCodexHome({ db: pg.service.database, tenantId: tenant, outDir: out });
+    const summary = await exportCodexHome({ store: pg.service.forTenant(tenant), outDir: out });
     expect(summary.problems).toEqual([]);
     cpSync(join(home, 'config.toml'), join(out, 'config.toml'));
     const answers = answersOf(await codexView(bin, out, false), out, version);

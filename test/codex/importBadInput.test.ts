@@ -64,7 +64,7 @@ beforeAll(async () => {
   }
   await writeFile(join(home, 'session_index.jsonl'), `{"id":"${GOOD}","thread_name":"good one","updated_at":"2026-11-24T13:17:18Z"}\n{oops\n`);
 
-  summary = await importCodexHome({ db: service.database, tenantId: randomUUID(), codexHome: home });
+  summary = await importCodexHome({ store: service.forTenant(randomUUID()), codexHome: home });
 }, 120_000);
 
 afterAll(async () => {
@@ -130,8 +130,8 @@ describe('import of a damaged CODEX_HOME', () => {
   it('refuses a folder that is not a CODEX_HOME, naming it', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'ts-not-home-'));
     try {
-      await expect(importCodexHome({ db: service.database, tenantId: randomUUID(), codexHome: empty })).rejects.toThrow(/not a CODEX_HOME/);
-      await expect(importCodexHome({ db: service.database, tenantId: randomUUID(), codexHome: join(empty, 'missing') })).rejects.toThrow(/does not exist/);
+      await expect(importCodexHome({ store: service.forTenant(randomUUID()), codexHome: empty })).rejects.toThrow(/not a CODEX_HOME/);
+      await expect(importCodexHome({ store: service.forTenant(randomUUID()), codexHome: join(empty, 'missing') })).rejects.toThrow(/does not exist/);
     } finally {
       await rm(empty, { recursive: true, force: true });
     }

@@ -23,7 +23,7 @@ beforeAll(async () => {
   test = await createTestDatabase();
   service = await test.openStore();
   owner = await test.openOwner();
-  const single = await importCodexHome({ db: service.database, tenantId: reference, codexHome: SAMPLE_HOME });
+  const single = await importCodexHome({ store: service.forTenant(reference), codexHome: SAMPLE_HOME });
   expect(single.threads).toMatchObject({ total: 25, imported: 25, failed: 0 });
 }, 120_000);
 
@@ -68,7 +68,7 @@ describe('concurrent imports of one CODEX_HOME into one tenant', () => {
 
   it('two imports racing in one process cooperate the same way', async () => {
     const tenantId = randomUUID();
-    const run = () => importCodexHome({ db: service.database, tenantId, codexHome: SAMPLE_HOME, concurrency: 4 });
+    const run = () => importCodexHome({ store: service.forTenant(tenantId), codexHome: SAMPLE_HOME, concurrency: 4 });
     const [a, b] = await Promise.all([run(), run()]);
     expectCooperated(a, b);
     await expectSameAsOneImport(tenantId);

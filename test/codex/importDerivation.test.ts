@@ -33,10 +33,10 @@ beforeAll(async () => {
   test = await createTestDatabase();
   service = await test.openStore();
   owner = await test.openOwner();
-  const s = await importCodexHome({ db: service.database, tenantId: tenant, codexHome: SAMPLE_HOME, useStateDb: false });
+  const s = await importCodexHome({ store: service.forTenant(tenant), codexHome: SAMPLE_HOME, useStateDb: false });
   expect(s.stateDb).toBeNull();
   expect(s.threads.imported).toBe(25);
-  await importCodexHome({ db: service.database, tenantId: withState, codexHome: SAMPLE_HOME });
+  await importCodexHome({ store: service.forTenant(withState), codexHome: SAMPLE_HOME });
 }, 120_000);
 
 afterAll(async () => {

@@ -101,7 +101,7 @@ beforeAll(async () => {
   const deepFacts = `{"name":${'['.repeat(5000)}1${']'.repeat(5000)}}`;
   await writeFile(join(home, SIDECAR_FILE), `{"v":1,"id":"${GOOD}","updated_at_ms":${Date.now() + 60_000},"facts":${deepFacts}}\n`);
 
-  summary = await importCodexHome({ db: service.database, tenantId, codexHome: home });
+  summary = await importCodexHome({ store: service.forTenant(tenantId), codexHome: home });
 }, 120_000);
 
 afterAll(async () => {

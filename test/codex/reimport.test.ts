@@ -25,7 +25,7 @@ beforeAll(async () => {
   service = await test.openStore();
   home = await mkdtemp(join(tmpdir(), 'ts-reimport-'));
   await cp(SAMPLE_HOME, home, { recursive: true });
-  const first = await importCodexHome({ db: service.database, tenantId: tenant, codexHome: home });
+  const first = await importCodexHome({ store: service.forTenant(tenant), codexHome: home });
   expect(first.threads.imported).toBe(25);
 }, 120_000);
 
@@ -49,7 +49,7 @@ describe('re-import after changes', () => {
     await store.shutdownThread(LIVE);
     await utimes(inHome(LIVE), new Date(), new Date());
 
-    const again = await importCodexHome({ db: service.database, tenantId: tenant, codexHome: home });
+    const again = await importCodexHome({ store: service.forTenant(tenant), codexHome: home });
     expect(again.threads).toMatchObject({ updated: 1, unchanged: 23, conflict: 1, failed: 0 });
     expect(again.problems.find((p) => p.threadId === LIVE)?.reason).toMatch(/appended in the database since it was imported/);
     const { items } = await store.loadHistory({ threadId: GROWN });
@@ -65,7 +65,7 @@ describe('re-import after changes', () => {
     await store.createThread({ threadId: GROWN, source: 'cli', originator: 'test', metadata: { cwd: '/w', modelProvider: 'p' } });
     await store.appendItems({ threadId: GROWN, items: [{ type: 'event_msg', payload: { type: 'user_message', message: 'mine' } }] });
     await store.shutdownThread(GROWN);
-    const summary = await importCodexHome({ db: service.database, tenantId: other, codexHome: home });
+    const summary = await importCodexHome({ store: service.forTenant(other), codexHome: home });
     expect(summary.threads.conflict).toBe(1);
     expect(summary.problems.find((p) => p.threadId === GROWN)?.reason).toMatch(/not imported from a CODEX_HOME/);
     const { items } = await store.loadHistory({ threadId: GROWN });

@@ -150,7 +150,7 @@ describe('hostile input (application role)', () => {
       expect(await store.readThread({ threadId: id })).toEqual(before);
       const created = newId();
       const error = await store.createThread(createParams(created, { metadata: { cwd: bad, modelProvider: 'openai' } })).catch((e: unknown) => e);
-      expect((error as { path?: string }).path).toBe('params.metadata.cwd');
+      expect((error as { path?: string }).path).toBe('metadata.cwd');
       expect(await outcome(store.readThread({ threadId: created }))).toBe('ThreadNotFound');
       expect(await outcome(store.appendItems({ threadId: created, items: [message('user', 'x')] }))).toBe('ThreadNotFound');
       expect(await outcome(createTenant(owner, { name: bad }))).toBe('InvalidRequest');

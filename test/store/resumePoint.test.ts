@@ -82,7 +82,7 @@ describe('resume point kept on the threads row', () => {
   it('an import without a compaction yet: no checkpoint, read from the start', async () => {
     const lines = (await original()).split('\n');
     await writeFile(file, `${lines.slice(0, TURN_START).join('\n')}\n`);
-    const summary = await importCodexHome({ db: service.database, tenantId: tenant, codexHome: home, useStateDb: false });
+    const summary = await importCodexHome({ store: service.forTenant(tenant), codexHome: home, useStateDb: false });
     expect(summary.threads.imported).toBe(1);
     expect((await resumePoints()).get(COMPACT)).toEqual({ checkpoint: null, start: 0, before: 0 });
     expect(await expectFastResumeAgrees(COMPACT)).toEqual({ checkpointSeq: null, itemsRead: TURN_START });
@@ -90,7 +90,7 @@ describe('resume point kept on the threads row', () => {
 
   it('re-imported after Codex wrote the compaction turn: starts at that turn', async () => {
     await writeFile(file, await original());
-    const summary = await importCodexHome({ db: service.database, tenantId: tenant, codexHome: home, useStateDb: false });
+    const summary = await importCodexHome({ store: service.forTenant(tenant), codexHome: home, useStateDb: false });
     expect(summary.threads.updated).toBe(1);
     const stored = (await service.forTenant(tenant).loadHistory({ threadId: COMPACT })).items;
     const sample = readLines(sampleFileFor(COMPACT));

@@ -49,8 +49,7 @@ export function registerExport(program: Command): void {
       const progress = createProgress();
       try {
         const summary = await exportCodexHome({
-          db: service.database,
-          tenantId: tenant.id,
+          store: service.forTenant(tenant.id),
           outDir: opts.out,
           ...(opts.thread ? { threadIds: opts.thread } : {}),
           overwrite: opts.overwrite ?? false,
@@ -62,6 +61,7 @@ export function registerExport(program: Command): void {
         process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : humanSummary(summary));
         // main() turns a thrown error into exit code 1.
         if (summary.problems.length > 0) throw new Error(`${summary.problems.length} thread(s) not exported`);
+        if (summary.interrupted) throw new Error('export interrupted; run it again with --overwrite');
       } finally {
         await service.close();
       }

@@ -57,8 +57,7 @@ export function registerImport(program: Command): void {
       const progress = createProgress();
       try {
         const summary = await importCodexHome({
-          db: service.database,
-          tenantId: tenant.id,
+          store: service.forTenant(tenant.id),
           codexHome,
           signal: controller.signal,
           ...(opts.stateDb === false ? { useStateDb: false } : {}),

@@ -19,12 +19,12 @@
 // `history_base`, since its lines carry no ordinals for Codex to continue from.
 import { appendFile, mkdir, stat, utimes } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Database } from '../../db/database.js';
-import { isThreadStoreError } from '../../model/errors.js';
+import { z } from 'zod';
+import { isThreadStoreError, toThreadStoreError } from '../../model/errors.js';
+import { uuidSchema } from '../../model/ids.js';
+import { parseOrThrow } from '../../model/validate.js';
 import { asRecord, type StoredRolloutLine } from '../../model/rolloutLine.js';
-import { historySegments, OPEN_END, readVirtualRange } from '../../store/postgres/historySegments.js';
-import { listSpawnEdges, listThreadsForExport, readPhysicalRows } from '../../store/postgres/importExportQueries.js';
-import type { ThreadRowRecord } from '../../store/postgres/threadRow.js';
+import { transferOf, type SpawnEdge, type ThreadStore, type ThreadTransfer, type TransferThread } from '../../store/transfer.js';
 import { parseRolloutFileName, SESSION_INDEX_FILE } from '../codexHome.js';
 import { archivedPathFor, sessionsPathFor, writeRolloutFile } from '../rolloutWriter.js';
 import { formatSessionIndexLine } from '../sessionIndex.js';
@@ -36,10 +36,12 @@ import { CodexSqliteWriter, type CodexSqliteResult } from './codexSqlite.js';
 import { codexDynamicTools, codexSectionOf, codexThreadRow } from './stateRows.js';
 
 const PAGE = 500;
+/** Past every seq: "to the end of the thread". */
+const OPEN_END = Number.MAX_SAFE_INTEGER;
 
 export interface ExportOptions {
-  db: Database;
-  tenantId: string;
+  /** The tenant's store (`service.forTenant(tenantId)`): its threads are what the export writes. */
+  store: ThreadStore;
   /** The CODEX_HOME to write into (created when missing). */
   outDir: string;
   /** Only these threads (plus the fork bases they read through); default every thread. */
@@ -83,6 +85,8 @@ export interface ExportSummary {
   /** Codex's SQLite files written (null with `sqlite: false`). */
   sqlite: CodexSqliteResult | null;
   problems: ExportProblem[];
+  /** Stopped by `signal` before it finished: run it again (with `overwrite`) for a complete export. */
+  interrupted: boolean;
   durationMs: number;
 }
 
@@ -97,16 +101,16 @@ interface PlannedExportFile {
   current: boolean;
 }
 
-function orderByBase(rows: ThreadRowRecord[]): ThreadRowRecord[] {
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const out: ThreadRowRecord[] = [];
+function orderByBase(rows: TransferThread[]): TransferThread[] {
+  const byId = new Map(rows.map((r) => [r.threadId, r]));
+  const out: TransferThread[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (row: ThreadRowRecord): void => {
-    if (state.has(row.id)) return;
-    state.set(row.id, 'visiting');
-    const base = row.history_base_thread_id ? byId.get(row.history_base_thread_id) : undefined;
+  const visit = (row: TransferThread): void => {
+    if (state.has(row.threadId)) return;
+    state.set(row.threadId, 'visiting');
+    const base = row.historyBaseThreadId ? byId.get(row.historyBaseThreadId) : undefined;
     if (base) visit(base);
-    state.set(row.id, 'done');
+    state.set(row.threadId, 'done');
     out.push(row);
   };
   for (const row of rows) visit(row);
@@ -126,10 +130,10 @@ function placedPath(path: string, archived: boolean): string {
   return path.startsWith('sessions/') ? path : dateFolderPath(name);
 }
 
-function planFiles(row: ThreadRowRecord, manifest: ImportManifest | null): PlannedExportFile[] {
-  const archived = row.archived_at !== null;
+function planFiles(row: TransferThread, manifest: ImportManifest | null): PlannedExportFile[] {
+  const archived = row.archivedAt !== null;
   if (manifest) {
-    const lastSeq = Number(row.last_seq);
+    const lastSeq = row.lastSeq;
     return manifest.files.map((f) => {
       const runs = f.runs.map(([lo, hi]) => [lo, hi] as [number, number]);
       // Lines appended in the store after the import continue the current file.
@@ -138,9 +142,9 @@ function planFiles(row: ThreadRowRecord, manifest: ImportManifest | null): Plann
       return { path: placedPath(f.path, archived), fileId: f.fileId, runs, base: f.base, current: f.current };
     });
   }
-  const created = row.created_at;
-  const path = archived ? archivedPathFor(created, row.id) : sessionsPathFor(created, row.id);
-  return [{ path, fileId: row.id, runs: row.history_base_thread_id ? null : [[0, OPEN_END]], base: null, current: true }];
+  const created = new Date(row.createdAt);
+  const path = archived ? archivedPathFor(created, row.threadId) : sessionsPathFor(created, row.threadId);
+  return [{ path, fileId: row.threadId, runs: row.historyBaseThreadId ? null : [[0, OPEN_END]], base: null, current: true }];
 }
 
 function ordinalOf(line: StoredRolloutLine): number | null {
@@ -148,35 +152,34 @@ function ordinalOf(line: StoredRolloutLine): number | null {
   return typeof o === 'number' && Number.isSafeInteger(o) ? o : null;
 }
 
-function factsOf(row: ThreadRowRecord, edge: { parent_thread_id: string; status: string } | undefined): ThreadFacts {
-  const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
+function factsOf(row: TransferThread, edge: SpawnEdge | undefined): ThreadFacts {
   const facts: ThreadFacts = {
-    createdAtMs: row.created_at.getTime(),
-    updatedAtMs: row.updated_at.getTime(),
-    recencyAtMs: row.recency_at.getTime(),
-    archivedAtMs: ms(row.archived_at),
+    createdAtMs: Date.parse(row.createdAt),
+    updatedAtMs: Date.parse(row.updatedAt),
+    recencyAtMs: Date.parse(row.recencyAt),
+    archivedAtMs: row.archivedAt === null ? null : Date.parse(row.archivedAt),
     name: row.name,
     title: row.title,
     preview: row.preview,
-    firstUserMessage: row.first_user_message,
+    firstUserMessage: row.firstUserMessage,
     model: row.model,
-    reasoningEffort: row.reasoning_effort,
-    modelProvider: row.model_provider,
+    reasoningEffort: row.reasoningEffort,
+    modelProvider: row.modelProvider,
     cwd: row.cwd,
-    cliVersion: row.cli_version,
-    approvalMode: row.approval_mode,
-    memoryMode: row.memory_mode,
-    threadSource: row.thread_source,
-    agentNickname: row.agent_nickname,
-    agentRole: row.agent_role,
-    agentPath: row.agent_path,
+    cliVersion: row.cliVersion,
+    approvalMode: row.approvalMode,
+    memoryMode: row.memoryMode,
+    threadSource: row.threadSource,
+    agentNickname: row.agentNickname,
+    agentRole: row.agentRole,
+    agentPath: row.agentPath,
     gitMode: 'replace',
-    git: { sha: row.git_sha, branch: row.git_branch, originUrl: row.git_origin_url },
-    tokensUsed: Number(row.tokens_used),
-    tokenUsage: (row.token_usage as ThreadFacts['tokenUsage']) ?? null,
-    permissionProfile: row.permission_profile ?? null,
+    git: { sha: row.gitInfo?.sha ?? null, branch: row.gitInfo?.branch ?? null, originUrl: row.gitInfo?.originUrl ?? null },
+    tokensUsed: row.tokensUsed,
+    tokenUsage: row.tokenUsage,
+    permissionProfile: row.permissionProfile ?? null,
     extra: extraWithoutManifest(row.extra),
-    spawnParent: edge ? { parentThreadId: edge.parent_thread_id, status: edge.status } : null,
+    spawnParent: edge ? { parentThreadId: edge.parentThreadId, status: edge.status } : null,
   };
   return facts;
 }
@@ -191,8 +194,19 @@ async function exists(path: string): Promise<boolean> {
 }
 
 export async function exportCodexHome(options: ExportOptions): Promise<ExportSummary> {
+  const { store, ...rest } = options;
+  try {
+    return await exportFrom(transferOf(store), rest);
+  } catch (error) {
+    throw toThreadStoreError(error, 'exportCodexHome');
+  }
+}
+
+/** The export, through the tenant's import/export port. */
+export async function exportFrom(transfer: ThreadTransfer, options: Omit<ExportOptions, 'store'>): Promise<ExportSummary> {
   const started = Date.now();
-  const { db, tenantId, outDir, signal } = options;
+  const { outDir, signal } = options;
+  const tenantId = transfer.tenantId;
   const summary: ExportSummary = {
     outDir,
     tenantId,
@@ -205,24 +219,22 @@ export async function exportCodexHome(options: ExportOptions): Promise<ExportSum
     byteOffsetsRewritten: 0,
     sqlite: null,
     problems: [],
+    interrupted: false,
     durationMs: 0,
   };
-  const wanted = options.threadIds?.map((id) => id.toLowerCase()) ?? null;
-  const { rows, edges } = await db.transaction(
-    async (tx) => ({ rows: await listThreadsForExport(tx, tenantId, wanted), edges: await listSpawnEdges(tx, tenantId) }),
-    { tenantId, operation: 'export' },
-  );
+  const wanted = options.threadIds === undefined ? null : parseOrThrow(z.array(uuidSchema), options.threadIds, 'threadIds');
+  const { threads: rows, spawnEdges: edges } = await transfer.exportThreads(wanted);
   if (wanted) {
-    const found = new Set(rows.map((r) => r.id));
+    const found = new Set(rows.map((r) => r.threadId));
     for (const id of wanted) if (!found.has(id)) summary.problems.push({ threadId: id, reason: `thread ${id} not found in the tenant` });
-    summary.basesAdded = rows.filter((r) => !wanted.includes(r.id)).length;
+    summary.basesAdded = rows.filter((r) => !wanted.includes(r.threadId)).length;
   }
-  const edgeByChild = new Map(edges.map((e) => [e.child_thread_id, e]));
+  const edgeByChild = new Map(edges.map((e) => [e.childThreadId, e]));
   const ordered = orderByBase(rows);
   await mkdir(outDir, { recursive: true });
 
   // Which (file, ordinal) cut points later files need, so their offsets are measured while writing.
-  const manifests = new Map(ordered.map((r) => [r.id, readManifest(r.extra, r.id)]));
+  const manifests = new Map(ordered.map((r) => [r.threadId, readManifest(r.extra, r.threadId)]));
   const neededCuts = new Map<string, Set<number>>();
   for (const m of manifests.values()) {
     for (const f of m?.files ?? []) {
@@ -241,7 +253,7 @@ export async function exportCodexHome(options: ExportOptions): Promise<ExportSum
   try {
     for (const row of ordered) {
       signal?.throwIfAborted();
-      const manifest = manifests.get(row.id) ?? null;
+      const manifest = manifests.get(row.threadId) ?? null;
       const files = planFiles(row, manifest);
       const projections: FileProjection[] = [];
       let sessionMeta: unknown = null;
@@ -261,7 +273,7 @@ export async function exportCodexHome(options: ExportOptions): Promise<ExportSum
           let position = 0;
           let written: StoredRolloutLine | null = null;
           const projector = new FileProjector(f.fileId);
-          const lines = f.runs === null ? virtualLines(db, tenantId, row) : physicalLines(db, tenantId, row.id, f.runs);
+          const lines = f.runs === null ? virtualLines(transfer, row.threadId) : physicalLines(transfer, row.threadId, f.runs);
           const fixed = fixFirstLine(lines, f, cutOffsets, () => (summary.byteOffsetsRewritten += 1));
           const tracked = (async function* () {
             for await (const line of fixed) {
@@ -283,7 +295,7 @@ export async function exportCodexHome(options: ExportOptions): Promise<ExportSum
           });
           projections.push(projector.finish());
           for (const e of cuts) if (!offsets.has(e)) offsets.set(e, 0);
-          const mtime = row.updated_at;
+          const mtime = new Date(row.updatedAt);
           await utimes(target, mtime, mtime);
           summary.files += 1;
           summary.lines += result.lines;
@@ -292,25 +304,25 @@ export async function exportCodexHome(options: ExportOptions): Promise<ExportSum
           progress.bytesDone += result.bytes;
         }
         if (row.name !== null && row.name.trim() !== '') {
-          indexLines += formatSessionIndexLine({ id: row.id, thread_name: row.name, updated_at: manifest?.nameUpdatedAt ?? row.updated_at });
+          indexLines += formatSessionIndexLine({ id: row.threadId, thread_name: row.name, updated_at: manifest?.nameUpdatedAt ?? new Date(row.updatedAt) });
           summary.names += 1;
         }
         if (sqlite) {
           const current = files.find((f) => f.current) ?? files[files.length - 1]!;
-          const edge = edgeByChild.get(row.id);
+          const edge = edgeByChild.get(row.threadId);
           sqlite.writeThread({
             row: codexThreadRow(row, resolve(outDir, current.path)),
-            spawnEdge: edge ? { parentThreadId: edge.parent_thread_id, childThreadId: row.id, status: edge.status } : null,
+            spawnEdge: edge ? { parentThreadId: edge.parentThreadId, childThreadId: row.threadId, status: edge.status } : null,
             dynamicTools: codexDynamicTools(sessionMeta),
             section: codexSectionOf(row),
             projections,
           });
         }
-        sidecarEntries.push({ id: row.id, updatedAtMs: row.updated_at.getTime(), facts: factsOf(row, edgeByChild.get(row.id)) });
+        sidecarEntries.push({ id: row.threadId, updatedAtMs: Date.parse(row.updatedAt), facts: factsOf(row, edgeByChild.get(row.threadId)) });
         summary.threads += 1;
       } catch (error) {
         if (signal?.aborted) throw error;
-        summary.problems.push({ threadId: row.id, reason: isThreadStoreError(error) ? error.message : error instanceof Error ? error.message : String(error) });
+        summary.problems.push({ threadId: row.threadId, reason: isThreadStoreError(error) ? error.message : error instanceof Error ? error.message : String(error) });
       }
       progress.threadsDone += 1;
       progress.elapsedMs = Date.now() - started;
@@ -319,6 +331,10 @@ export async function exportCodexHome(options: ExportOptions): Promise<ExportSum
     if (indexLines !== '') await appendFile(join(outDir, SESSION_INDEX_FILE), indexLines, 'utf8');
     if (options.sidecar ?? true) await appendSidecar(outDir, sidecarEntries);
     finished = true;
+  } catch (error) {
+    // Stopped by its caller: what is written stays, and the summary says it is not complete.
+    if (!signal?.aborted) throw error;
+    summary.interrupted = true;
   } finally {
     // An interrupted export leaves no new Codex database behind (a half-filled index would hide
     // threads from Codex); one that finished moves them into place.
@@ -328,12 +344,12 @@ export async function exportCodexHome(options: ExportOptions): Promise<ExportSum
   return summary;
 }
 
-/** The rows of `runs`, page by page (each page its own short read transaction). */
-async function* physicalLines(db: Database, tenantId: string, threadId: string, runs: [number, number][]): AsyncGenerator<StoredRolloutLine> {
+/** The rows of `runs`, page by page (each page its own short read). */
+async function* physicalLines(transfer: ThreadTransfer, threadId: string, runs: [number, number][]): AsyncGenerator<StoredRolloutLine> {
   for (const [lo, hi] of runs) {
     let from = lo;
     for (;;) {
-      const page = await db.transaction((tx) => readPhysicalRows(tx, tenantId, threadId, from, hi, PAGE), { tenantId, operation: 'export' });
+      const page = await transfer.readLines(threadId, from, hi, PAGE);
       for (const r of page) yield r.line;
       if (page.length < PAGE) break;
       from = page[page.length - 1]!.seq + 1;
@@ -342,15 +358,12 @@ async function* physicalLines(db: Database, tenantId: string, threadId: string, 
 }
 
 /** A store fork's whole virtual history; its session_meta loses `history_base` (the base is copied in). */
-async function* virtualLines(db: Database, tenantId: string, row: ThreadRowRecord): AsyncGenerator<StoredRolloutLine> {
+async function* virtualLines(transfer: ThreadTransfer, threadId: string): AsyncGenerator<StoredRolloutLine> {
   let after: number | null = null;
   for (;;) {
-    const page = await db.transaction(
-      async (tx) => readVirtualRange(tx, tenantId, await historySegments(tx, tenantId, row), { after, limit: PAGE }),
-      { tenantId, operation: 'export' },
-    );
+    const page = await transfer.readHistory(threadId, after, PAGE);
     for (const r of page) {
-      if (r.vseq === 0 && r.line.type === 'session_meta') {
+      if (r.seq === 0 && r.line.type === 'session_meta') {
         const payload = { ...(asRecord(r.line.payload) ?? {}) };
         delete payload.history_base;
         delete payload.forked_from_ordinal_exclusive;
@@ -358,7 +371,7 @@ async function* virtualLines(db: Database, tenantId: string, row: ThreadRowRecor
       } else yield r.line;
     }
     if (page.length < PAGE) return;
-    after = page[page.length - 1]!.vseq;
+    after = page[page.length - 1]!.seq;
   }
 }
 

@@ -2,11 +2,12 @@
 // Codex fills, from the store's row and the Codex columns an import kept in `extra.codexState`), its
 // spawn edge, its dynamic tools (from its session_meta) and its section.
 import { asRecord } from '../../model/rolloutLine.js';
-import type { ThreadRowRecord } from '../../store/postgres/threadRow.js';
+import { sessionSourceToText } from '../../model/thread.js';
+import type { TransferThread } from '../../store/transfer.js';
 import type { CodexDynamicTool, CodexSection, CodexThreadRow } from './codexSqlite.js';
 
-const ms = (d: Date): number => d.getTime();
-const secs = (d: Date): number => Math.floor(d.getTime() / 1000);
+const ms = (iso: string): number => Date.parse(iso);
+const secs = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const int = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : null);
 const flag = (v: unknown): number => (v === true || v === 1 ? 1 : 0);
@@ -17,45 +18,45 @@ export function codexStateOf(extra: unknown): Record<string, unknown> {
 }
 
 /** Codex's `threads` row for `row`, whose current rollout file is at `rolloutPath` (absolute). */
-export function codexThreadRow(row: ThreadRowRecord, rolloutPath: string): CodexThreadRow {
+export function codexThreadRow(row: TransferThread, rolloutPath: string): CodexThreadRow {
   const state = codexStateOf(row.extra);
   const sandbox =
-    str(state.sandboxPolicy) ?? (row.permission_profile !== null && row.permission_profile !== undefined ? JSON.stringify(row.permission_profile) : '{"type":"read-only"}');
+    str(state.sandboxPolicy) ?? (row.permissionProfile !== null && row.permissionProfile !== undefined ? JSON.stringify(row.permissionProfile) : '{"type":"read-only"}');
   const booleanOrNull = (v: unknown): number | null => (typeof v === 'boolean' ? Number(v) : int(v));
   return {
-    id: row.id,
+    id: row.threadId,
     rollout_path: rolloutPath,
-    created_at: secs(row.created_at),
-    updated_at: secs(row.updated_at),
-    source: row.source,
-    model_provider: row.model_provider,
+    created_at: secs(row.createdAt),
+    updated_at: secs(row.updatedAt),
+    source: sessionSourceToText(row.source),
+    model_provider: row.modelProvider,
     cwd: row.cwd,
     title: row.title,
     sandbox_policy: sandbox,
-    approval_mode: row.approval_mode,
-    tokens_used: Number(row.tokens_used),
+    approval_mode: row.approvalMode,
+    tokens_used: row.tokensUsed,
     has_user_event: flag(state.hasUserEvent),
-    archived: row.archived_at === null ? 0 : 1,
-    archived_at: row.archived_at === null ? null : secs(row.archived_at),
-    git_sha: row.git_sha,
-    git_branch: row.git_branch,
-    git_origin_url: row.git_origin_url,
-    cli_version: row.cli_version,
-    first_user_message: row.first_user_message ?? '',
-    agent_nickname: row.agent_nickname,
-    agent_role: row.agent_role,
+    archived: row.archivedAt === null ? 0 : 1,
+    archived_at: row.archivedAt === null ? null : secs(row.archivedAt),
+    git_sha: row.gitInfo?.sha ?? null,
+    git_branch: row.gitInfo?.branch ?? null,
+    git_origin_url: row.gitInfo?.originUrl ?? null,
+    cli_version: row.cliVersion,
+    first_user_message: row.firstUserMessage ?? '',
+    agent_nickname: row.agentNickname,
+    agent_role: row.agentRole,
     // `polluted` is a value only Codex's database has; the store keeps it aside.
-    memory_mode: str(state.memoryMode) ?? row.memory_mode,
+    memory_mode: str(state.memoryMode) ?? row.memoryMode,
     model: row.model,
-    reasoning_effort: row.reasoning_effort,
-    agent_path: row.agent_path,
-    created_at_ms: ms(row.created_at),
-    updated_at_ms: ms(row.updated_at),
-    thread_source: row.thread_source,
+    reasoning_effort: row.reasoningEffort,
+    agent_path: row.agentPath,
+    created_at_ms: ms(row.createdAt),
+    updated_at_ms: ms(row.updatedAt),
+    thread_source: row.threadSource,
     preview: row.preview,
-    recency_at: secs(row.recency_at),
-    recency_at_ms: ms(row.recency_at),
-    history_mode: row.history_mode,
+    recency_at: secs(row.recencyAt),
+    recency_at_ms: ms(row.recencyAt),
+    history_mode: row.historyMode,
     name: row.name,
     is_pinned: flag(state.isPinned),
     thread_section_id: str(state.threadSectionId),
@@ -71,7 +72,7 @@ export function codexThreadRow(row: ThreadRowRecord, rolloutPath: string): Codex
 }
 
 /** The section a thread is in (kept by the import with the thread), if any. */
-export function codexSectionOf(row: ThreadRowRecord): CodexSection | null {
+export function codexSectionOf(row: TransferThread): CodexSection | null {
   const section = asRecord(codexStateOf(row.extra).section);
   if (!section || typeof section.id !== 'string' || typeof section.name !== 'string') return null;
   const appearance = section.appearance;

@@ -8,38 +8,19 @@
 // our history_base_seq agree), else the next free seq. A fork's own session_meta goes to seq 0 and
 // its other lines from history_base_seq + 2 on — the store's copy-free fork layout, in which the
 // base's lines 0..B are read through at virtual seqs 1..B+1.
-import type { SqlExecutor } from '../../db/database.js';
-import { readCompacted } from '../../model/compacted.js';
 import { isUuid } from '../../model/ids.js';
 import type { ThreadMetadataPatch } from '../../model/patch.js';
 import { asRecord, type RolloutLine, type StoredRolloutLine } from '../../model/rolloutLine.js';
+import { encodeLine } from '../../model/storedLine.js';
+import { sessionSourceFromText, sessionSourceToText } from '../../model/thread.js';
 import { ThreadMetadataSync, deriveMetadataFromItems } from '../../history/metadataSync.js';
-import { encodeLine } from '../../store/shared/preparedItem.js';
 import { TurnTracker } from '../../history/turns.js';
-import { findThreadRow } from '../../store/postgres/threadLookup.js';
-import { historySegments, readVirtualRange } from '../../store/postgres/historySegments.js';
-import { sourceToColumn } from '../../store/postgres/threadRow.js';
-import {
-  clearImportedRows,
-  findImportTarget,
-  lockImportTarget,
-  importedThreadExists,
-  insertImportedCheckpoints,
-  insertImportedItems,
-  upsertImportedSpawnEdge,
-  upsertImportedThread,
-  type ImportedCheckpointRow,
-  type ImportedItemRow,
-  type ImportedThreadRow,
-} from '../../store/postgres/importThread.js';
+import type { ThreadImportUnit, TransferLine, TransferThread } from '../../store/transfer.js';
 import { readRolloutFile, type RolloutProblem } from '../rolloutReader.js';
 import { plainRolloutPath } from '../rolloutReader.js';
 import type { ThreadFactSources, ThreadFacts } from './facts.js';
 import { DETACHED_SEQ_BASE, MANIFEST_KEY, MANIFEST_VERSION, pushRun, readManifest, type ImportManifest, type ManifestFile } from './manifest.js';
 import type { ImportProblem, PlannedFile, ThreadPlan } from './plan.js';
-import { refreshResumePoints } from '../../store/postgres/resumePoint.js';
-import { foldNow } from '../../store/postgres/searchIndex.js';
-import { enforceTenantQuota } from '../../store/postgres/quota.js';
 
 /** Rows per insert statement, and bytes per batch (whichever comes first). */
 const BATCH_ROWS = 500;
@@ -62,8 +43,8 @@ export interface ThreadImportResult {
 }
 
 export interface ThreadImportContext {
-  tx: SqlExecutor;
-  tenantId: string;
+  /** The thread's import unit of the tenant's store (everything it writes is kept or dropped together). */
+  unit: ThreadImportUnit;
   plan: ThreadPlan;
   facts: ThreadFactSources;
   /** hashFacts(facts): with the files' fingerprints, what makes a stored import "unchanged". */
@@ -166,18 +147,15 @@ function nextSeq(state: SeqState, ordinal: number | null): number {
 }
 
 /** The preview of a fork's lineage: the first preview in its base's history up to the fork point. */
-async function lineagePreview(tx: SqlExecutor, tenantId: string, baseThreadId: string, upToVseq: number): Promise<string | null> {
-  const base = await findThreadRow(tx, tenantId, baseThreadId);
-  if (!base) return null;
-  const segments = await historySegments(tx, tenantId, base);
+async function lineagePreview(unit: ThreadImportUnit, baseThreadId: string, upToVseq: number): Promise<string | null> {
   let after: number | null = null;
   for (;;) {
-    const rows = await readVirtualRange(tx, tenantId, segments, { after, limit: PREVIEW_PAGE });
-    const inRange = rows.filter((r) => r.vseq <= upToVseq);
+    const rows = await unit.history(baseThreadId, after, PREVIEW_PAGE);
+    const inRange = rows.filter((r) => r.seq <= upToVseq);
     const patch = deriveMetadataFromItems(baseThreadId, inRange.map((r) => r.line));
     if (typeof patch.preview === 'string' && patch.preview !== '') return patch.preview;
     if (rows.length < PREVIEW_PAGE || inRange.length < rows.length) return null;
-    after = rows[rows.length - 1]!.vseq;
+    after = rows[rows.length - 1]!.seq;
   }
 }
 
@@ -220,7 +198,7 @@ interface RowInputs {
   manifest: ImportManifest;
 }
 
-function buildThreadRow(input: RowInputs): ImportedThreadRow {
+function buildThreadRow(input: RowInputs): TransferThread {
   const { plan, derived, facts } = input;
   const sidecar = freshSidecar(facts, plan);
   const state = facts.state;
@@ -256,11 +234,12 @@ function buildThreadRow(input: RowInputs): ImportedThreadRow {
     (isUuid(meta.parent_thread_id) ? meta.parent_thread_id.toLowerCase() : null) ?? parentFromSource(sourceValue) ?? spawn?.parentThreadId ?? null;
 
   return {
-    id: plan.threadId,
+    threadId: plan.threadId,
     sessionId: isUuid(meta.session_id) ? meta.session_id.toLowerCase() : plan.threadId,
     forkedFromId: isUuid(meta.forked_from_id) ? meta.forked_from_id.toLowerCase() : null,
     parentThreadId,
-    source: sourceToColumn(sourceValue),
+    // As the store keeps it (Codex's enum_to_string, object keys sorted).
+    source: sessionSourceFromText(sessionSourceToText(sourceValue)),
     threadSource: pick('threadSource', sidecar) ?? derived.threadSource ?? null,
     originator: typeof meta.originator === 'string' ? meta.originator : null,
     modelProvider: pick('modelProvider', sidecar, state) ?? derived.modelProvider ?? '',
@@ -276,11 +255,9 @@ function buildThreadRow(input: RowInputs): ImportedThreadRow {
     agentRole: pick('agentRole', sidecar) ?? derived.agentRole ?? null,
     agentPath: pick('agentPath', sidecar) ?? derived.agentPath ?? null,
     approvalMode: pick('approvalMode', sidecar, state) ?? derived.approvalMode ?? 'on-request',
-    memoryMode: pick('memoryMode', sidecar, state) ?? derived.memoryMode ?? 'enabled',
+    memoryMode: (pick('memoryMode', sidecar, state) ?? derived.memoryMode) === 'disabled' ? 'disabled' : 'enabled',
     historyMode: meta.history_mode === 'paginated' ? 'paginated' : 'legacy',
-    gitSha: git.sha,
-    gitBranch: git.branch,
-    gitOriginUrl: git.originUrl,
+    gitInfo: git.sha === null && git.branch === null && git.originUrl === null ? null : git,
     tokensUsed: Math.max(0, Math.trunc(pick('tokensUsed', sidecar, state) ?? derived.tokenUsage?.total_tokens ?? 0)),
     tokenUsage,
     permissionProfile: sidecar && sidecar.permissionProfile !== undefined ? sidecar.permissionProfile : (derived.permissionProfile ?? null),
@@ -302,23 +279,22 @@ function lineProblem(plan: ThreadPlan, p: RolloutProblem): ImportProblem {
   return { kind: 'line', file: p.file, line: p.line, threadId: plan.threadId, reason: p.reason };
 }
 
-/** Import one thread. Runs inside the caller's transaction; throws SkipThread to roll back a skip. */
+/** Import one thread through its import unit; throws SkipThread to drop the unit (a skip). */
 export async function importThread(ctx: ThreadImportContext): Promise<ThreadImportResult> {
-  const { tx, tenantId, plan } = ctx;
+  const { unit, plan } = ctx;
   const problems: ImportProblem[] = [...plan.warnings];
   // One import of a thread at a time (another run of the same CODEX_HOME may be at it right now);
   // then look again: what that run stored may be exactly what this one would.
-  await lockImportTarget(tx, tenantId, plan.threadId);
-  const existing = await findImportTarget(tx, tenantId, plan.threadId);
+  const existing = await unit.target();
   let outcome: ThreadOutcome = 'imported';
   if (existing) {
     const manifest = readManifest(existing.extra, plan.threadId);
     if (!manifest) throw new SkipThread('conflict', `thread ${plan.threadId} already exists in the tenant and was not imported from a CODEX_HOME: left as is`);
     if (isUnchanged(manifest, existing, plan, ctx.factsHash)) return { outcome: 'unchanged', items: 0, detachedItems: 0, bytes: 0, skippedLines: 0, problems: [] };
-    if (Number(existing.last_seq) !== manifest.lastSeq || Number(existing.item_count) !== manifest.itemCount) {
+    if (existing.lastSeq !== manifest.lastSeq || existing.itemCount !== manifest.itemCount) {
       throw new SkipThread('conflict', `thread ${plan.threadId} has items appended in the database since it was imported: not replaced`);
     }
-    await clearImportedRows(tx, tenantId, plan.threadId);
+    await unit.clear();
     outcome = 'updated';
   }
 
@@ -328,7 +304,7 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
   const fork = plan.forkBase;
   if (fork) {
     const candidate = fork.threadId ?? fork.fileId;
-    if (fork.threadId !== null || (await importedThreadExists(tx, tenantId, candidate))) {
+    if (fork.threadId !== null || (await unit.exists(candidate))) {
       historyBaseThreadId = candidate;
       historyBaseSeq = fork.endOrdinalExclusive - 1;
     } else {
@@ -349,16 +325,16 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
   };
   const turns = new TurnTracker();
   const fold = new MetadataFold(plan.threadId);
-  let batch: ImportedItemRow[] = [];
+  let batch: TransferLine[] = [];
   let batchBytes = 0;
-  const checkpoints: ImportedCheckpointRow[] = [];
+  let batchFallbackTime = '';
   let items = 0;
   let detachedItems = 0;
   let bytes = 0;
   let byteSize = 0;
   let skippedLines = 0;
   const flush = async (): Promise<void> => {
-    await insertImportedItems(tx, tenantId, plan.threadId, batch);
+    if (batch.length > 0) await unit.insertLines(batch, batchFallbackTime);
     batch = [];
     batchBytes = 0;
   };
@@ -379,6 +355,8 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
     });
     let index = 0;
     let lastBytes = 0;
+    // A compaction whose line has no valid timestamp is recorded at its file's time.
+    const fileTime = isoOf(file.entry.mtimeMs);
     for await (const record of reader) {
       const line = record.line as StoredRolloutLine;
       const ordinal = lineOrdinal(line) ?? (file.metaOrdinal ?? 0) + index;
@@ -393,20 +371,6 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
         fold.observe(line);
         items += 1;
         byteSize += item.byteSize;
-        if (line.type === 'compacted') {
-          const c = readCompacted(line.payload);
-          checkpoints.push({
-            seq,
-            windowNumber: c.windowNumber,
-            windowId: c.windowId,
-            firstWindowId: c.firstWindowId,
-            previousWindowId: c.previousWindowId,
-            summaryLength: c.message.length,
-            replacementHistorySize: c.replacementHistory ? c.replacementHistory.length : null,
-            legacy: c.windowNumber === null || c.legacyMessageOnly,
-            createdAt: Number.isNaN(Date.parse(line.timestamp)) ? isoOf(file.entry.mtimeMs) : line.timestamp,
-          });
-        }
       } else {
         seq = DETACHED_SEQ_BASE + seqState.detached++;
         turnId = detachedTurns.assign(line);
@@ -414,6 +378,8 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
         detachedItems += 1;
       }
       pushRun(runs, seq);
+      if (batch.length > 0 && batchFallbackTime !== fileTime) await flush();
+      batchFallbackTime = fileTime;
       batch.push({ seq, turnId, item });
       batchBytes += item.byteSize;
       bytes += item.byteSize;
@@ -442,12 +408,11 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
   }
   await flush();
   if (items === 0) throw new SkipThread('failed', `thread ${plan.threadId}: no readable line in its current history (skipped)`);
-  await insertImportedCheckpoints(tx, tenantId, plan.threadId, checkpoints);
 
   const derived = fold.result();
   const lastOwnSeq = seqState.prev;
   const lastSeq = historyBaseSeq !== null ? Math.max(lastOwnSeq, historyBaseSeq + 1) : lastOwnSeq;
-  const preview = historyBaseThreadId !== null && historyBaseSeq !== null ? await lineagePreview(tx, tenantId, historyBaseThreadId, historyBaseSeq) : null;
+  const preview = historyBaseThreadId !== null && historyBaseSeq !== null ? await lineagePreview(unit, historyBaseThreadId, historyBaseSeq) : null;
   const manifest: ImportManifest = {
     v: MANIFEST_VERSION,
     threadId: plan.threadId,
@@ -469,28 +434,20 @@ export async function importThread(ctx: ThreadImportContext): Promise<ThreadImpo
     byteSize,
     manifest,
   });
-  await upsertImportedThread(tx, tenantId, row);
-  // The tenant's quotas hold for imports too (checked under the tenant row's lock, after the rows
-  // are in, so the transaction rolls back whole when they do not fit).
-  await enforceTenantQuota(tx, tenantId, { threads: existing ? 0 : 1, bytes: byteSize - (existing ? Number(existing.byte_size) : 0) }, { alreadyWritten: true });
-  // After the row: a re-import replaced every column, and the checkpoints are new.
-  await refreshResumePoints(tx, tenantId, [row.id]);
-  // Its text into the search index now, in the same transaction: an imported thread is searched
-  // through its documents from the start, not line by line.
-  await foldNow(tx, tenantId, [row.id]);
-  if (row.parentThreadId) {
-    const sidecar = freshSidecar(ctx.facts, plan);
-    const status = pick('spawnParent', sidecar, ctx.facts.state)?.status ?? 'open';
-    await upsertImportedSpawnEdge(tx, tenantId, { parentThreadId: row.parentThreadId, childThreadId: row.id, status, createdAt: row.createdAt });
-  }
+  const spawnStatus = pick('spawnParent', freshSidecar(ctx.facts, plan), ctx.facts.state)?.status ?? 'open';
+  // The tenant's quotas hold for imports too: the unit refuses what does not fit, whole.
+  await unit.finish(row, {
+    added: { threads: existing ? 0 : 1, bytes: byteSize - (existing ? existing.byteSize : 0) },
+    spawnEdge: row.parentThreadId ? { parentThreadId: row.parentThreadId, status: spawnStatus } : null,
+  });
   return { outcome, items, detachedItems, bytes, skippedLines, problems };
 }
 
 /** Whether a stored manifest says the thread's files and facts are exactly what is on disk now. */
-export function isUnchanged(manifest: ImportManifest | null, row: { last_seq: number; item_count: number } | null, plan: ThreadPlan, factsHash: string): boolean {
-  if (!manifest || !row) return false;
+export function isUnchanged(manifest: ImportManifest | null, stored: { lastSeq: number; itemCount: number } | null, plan: ThreadPlan, factsHash: string): boolean {
+  if (!manifest || !stored) return false;
   if (manifest.factsHash !== factsHash) return false;
-  if (Number(row.last_seq) !== manifest.lastSeq || Number(row.item_count) !== manifest.itemCount) return false;
+  if (stored.lastSeq !== manifest.lastSeq || stored.itemCount !== manifest.itemCount) return false;
   if (manifest.files.length !== plan.files.length) return false;
   const byPath = new Map(manifest.files.map((f) => [f.path, f]));
   return plan.files.every((f) => {

@@ -8,10 +8,9 @@
 // the thread's import lock and looks again, so the thread is imported once and the other run
 // reports it unchanged.
 import { basename } from 'node:path';
-import type { Database } from '../../db/database.js';
-import { isThreadStoreError } from '../../model/errors.js';
+import { isThreadStoreError, toThreadStoreError } from '../../model/errors.js';
 import { jsonValueProblem } from '../../model/jsonValue.js';
-import { loadImportTargets, type ImportTargetRow } from '../../store/postgres/importThread.js';
+import { transferOf, type ImportTarget, type ThreadStore, type ThreadTransfer } from '../../store/transfer.js';
 import { scanCodexHome } from '../codexHome.js';
 import { readSessionIndex, type SessionIndexContents } from '../sessionIndex.js';
 import { readStateDb, type StateDbContents } from '../stateDb.js';
@@ -33,14 +32,14 @@ export interface ImportProgress {
 }
 
 export interface ImportOptions {
-  db: Database;
-  tenantId: string;
+  /** The tenant's store (`service.forTenant(tenantId)`): its threads are what the import writes. */
+  store: ThreadStore;
   codexHome: string;
   /** Where state_<N>.sqlite lives (Codex: CODEX_SQLITE_HOME); default the CODEX_HOME. */
   sqliteHome?: string;
   /** Read state_5.sqlite when present (default true). */
   useStateDb?: boolean;
-  /** Threads imported at the same time (default 2 on a server, 1 embedded). */
+  /** Threads imported at the same time (default: what the store allows, 2 on a server, 1 embedded or in memory). */
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (progress: ImportProgress) => void;
@@ -83,8 +82,19 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
 }
 
 export async function importCodexHome(options: ImportOptions): Promise<ImportSummary> {
+  const { store, ...rest } = options;
+  try {
+    return await importInto(transferOf(store), rest);
+  } catch (error) {
+    throw toThreadStoreError(error, 'importCodexHome');
+  }
+}
+
+/** The import, through the tenant's import/export port. */
+export async function importInto(transfer: ThreadTransfer, options: Omit<ImportOptions, 'store'>): Promise<ImportSummary> {
   const started = Date.now();
-  const { db, tenantId, codexHome, signal } = options;
+  const { codexHome, signal } = options;
+  const tenantId = transfer.tenantId;
   const summary: ImportSummary = {
     codexHome,
     tenantId,
@@ -163,12 +173,8 @@ export async function importCodexHome(options: ImportOptions): Promise<ImportSum
   }
 
   // Unchanged threads are recognised from their manifests in bulk, without a transaction each.
-  const existing = new Map<string, ImportTargetRow>();
-  const ids = plan.threads.map((t) => t.threadId);
-  for (let i = 0; i < ids.length; i += 1000) {
-    const rows = await db.transaction((tx) => loadImportTargets(tx, tenantId, ids.slice(i, i + 1000)), { tenantId, operation: 'import' });
-    for (const r of rows) existing.set(r.id, r);
-  }
+  const existing = new Map<string, ImportTarget>();
+  for (const target of await transfer.importTargets(plan.threads.map((t) => t.threadId))) existing.set(target.threadId, target);
 
   const progress: ImportProgress = {
     filesDone: 0,
@@ -208,21 +214,18 @@ export async function importCodexHome(options: ImportOptions): Promise<ImportSum
     }
     let bytesSeen = 0;
     try {
-      const result = await db.transaction(
-        (tx) =>
-          importThread({
-            tx,
-            tenantId,
-            plan: t,
-            facts,
-            factsHash,
-            ...(signal ? { signal } : {}),
-            onBytes: (delta) => {
-              bytesSeen += delta;
-              progress.bytesDone += delta;
-            },
-          }),
-        { tenantId, operation: 'import' },
+      const result = await transfer.importThread(t.threadId, (unit) =>
+        importThread({
+          unit,
+          plan: t,
+          facts,
+          factsHash,
+          ...(signal ? { signal } : {}),
+          onBytes: (delta) => {
+            bytesSeen += delta;
+            progress.bytesDone += delta;
+          },
+        }),
       );
       for (const p of result.problems) report(p);
       summary.items += result.items;
@@ -252,7 +255,7 @@ export async function importCodexHome(options: ImportOptions): Promise<ImportSum
   };
 
   const queue = [...plan.threads];
-  const concurrency = Math.max(1, options.concurrency ?? (db.kind === 'embedded' ? 1 : 2));
+  const concurrency = Math.max(1, options.concurrency ?? transfer.parallelism);
   let aborted: unknown = null;
   const worker = async (): Promise<void> => {
     for (;;) {

@@ -6,75 +6,116 @@ import { isoNow, type HistoryMode, type StoredThread, type StoredThreadHistory }
 import { InvalidRequestError, ThreadNotFoundError } from '../../model/errors.js';
 import { tenantIdSchema } from '../../model/ids.js';
 import { parseOrThrow } from '../../model/validate.js';
-import { isEmptyPatch, parsePatch, type ThreadMetadataPatch } from '../../model/patch.js';
-import {
-  createThreadParamsSchema,
-  forkThreadParamsSchema,
-  listItemsParamsSchema,
-  listThreadsParamsSchema,
-  listTurnsParamsSchema,
-  resumeThreadParamsSchema,
-  searchThreadsParamsSchema,
-  type AppendThreadItemsParams,
-  type CreateThreadParams,
-  type ForkThreadParams,
-  type ItemPage,
-  type ListItemsParams,
-  type ListThreadsParams,
-  type ListTurnsParams,
-  type LoadThreadHistoryParams,
-  type ReadThreadParams,
-  type ResumeThreadParams,
-  type SearchThreadsParams,
-  type ThreadPage,
-  type ThreadSearchPage,
-  type TurnPage,
-  type UpdateThreadMetadataParams,
+import { isEmptyPatch, type ThreadMetadataPatch } from '../../model/patch.js';
+import type {
+  ItemPage,
+  ParsedCreateThreadParams,
+  ParsedForkThreadParams,
+  ParsedListItemsParams,
+  ParsedListThreadsParams,
+  ParsedListTurnsParams,
+  ParsedLoadThreadHistoryParams,
+  ParsedReadThreadParams,
+  ParsedResumeThreadParams,
+  ParsedSearchThreadsParams,
+  ThreadPage,
+  ThreadSearchPage,
+  TurnPage,
 } from '../../model/params.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
-import type { AppendOptions, StoredHistoryReconstruction, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
-import { DEFAULT_ITEM_LIMITS, encodeLine, prepareItems, searchTextOf, type ItemLimits, type PreparedItem } from '../shared/preparedItem.js';
-import { buildSessionMetaLine } from '../shared/sessionMeta.js';
+import { encodeLine, type PreparedItem } from '../../model/storedLine.js';
 import { TurnTracker, projectTurns } from '../../history/turns.js';
-import {
-  appendOptionsSchema,
-  appendThreadItemsParamsSchema,
-  loadThreadHistoryParamsSchema,
-  readThreadParamsSchema,
-  threadIdParamsSchema,
-  updateThreadMetadataParamsSchema,
-} from './inputSchemas.js';
+import { ThreadStoreBoundary } from '../boundary.js';
+import type { StoredHistoryReconstruction, ThreadStore } from '../ThreadStore.js';
+import { TRANSFER, type ThreadTransfer } from '../transfer.js';
+import { DEFAULT_ITEM_LIMITS, searchTextOf, type ItemLimits } from '../shared/preparedItem.js';
+import { buildSessionMetaLine } from '../shared/sessionMeta.js';
 import { applyPatch, toIso } from './applyPatch.js';
-import { TenantState, type LiveWriter, type ThreadEntry } from './tenantState.js';
+import { TenantState, type LiveWriter, type MemoryQuota, type ThreadEntry } from './tenantState.js';
 import { anchorOf, canonicalJson, decodeThreadCursor, encodeThreadCursor, orderThreads, type ThreadAnchor } from './threadOrder.js';
 import { pageByPosition } from './positionPage.js';
 import { firstMatchSnippet } from './textSearch.js';
 import { reconstructFromLines } from './reconstruct.js';
+import { MemoryTransfer } from './transfer.js';
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MEMORY_STORE_HISTORY_MODE: HistoryMode = 'paginated';
 
 export interface InMemoryThreadStoreOptions {
-  limits?: ItemLimits;
+  limits?: Partial<ItemLimits>;
 }
 
-/** Holds every tenant's data; `forTenant` hands out a ThreadStore scoped to one tenant. */
+/** What an in-memory tenant stores (the counterpart of the admin API's tenant usage). */
+export interface MemoryTenantUsage {
+  threads: number;
+  items: number;
+  itemBytes: number;
+  maxThreads: number | null;
+  maxItemBytes: number | null;
+}
+
+/**
+ * Holds every tenant's data in process memory; `forTenant` hands out a ThreadStore scoped to one
+ * tenant. A ThreadStoreService like openThreadStore's (the contract suite runs against both); the
+ * operator calls that make sense without a database hang off it (quotas, usage, purge).
+ */
 export class InMemoryThreadStoreService {
+  readonly kind = 'memory' as const;
   private readonly tenants = new Map<string, TenantState>();
   private readonly limits: ItemLimits;
+  private readonly stats = { batches: 0, items: 0, retries: 0 };
 
   constructor(options: InMemoryThreadStoreOptions = {}) {
-    this.limits = options.limits ?? DEFAULT_ITEM_LIMITS;
+    this.limits = { ...DEFAULT_ITEM_LIMITS, ...options.limits };
   }
 
-  forTenant(tenantId: string): ThreadStore {
+  private state(tenantId: string): TenantState {
     const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
     let state = this.tenants.get(id);
     if (!state) {
       state = new TenantState();
       this.tenants.set(id, state);
     }
-    return new InMemoryThreadStore(id, state, this.limits);
+    return state;
+  }
+
+  forTenant(tenantId: string): ThreadStore {
+    const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
+    return new InMemoryThreadStore(id, this.state(id), this.limits, this.stats);
+  }
+
+  /** Set (or, with null, lift) a tenant's quotas; absent fields stay. */
+  setTenantQuota(tenantId: string, quota: Partial<MemoryQuota>): MemoryQuota {
+    const state = this.state(tenantId);
+    state.quota = { ...state.quota, ...quota };
+    return { ...state.quota };
+  }
+
+  tenantUsage(tenantId: string): MemoryTenantUsage {
+    const state = this.state(tenantId);
+    let items = 0;
+    for (const { record } of state.threads.values()) items += record.itemCount;
+    return { threads: state.threads.size, items, itemBytes: state.itemBytes(), ...state.quota };
+  }
+
+  /** Forget everything of a tenant (its live writers included): what purgeTenant does on PostgreSQL. */
+  purgeTenant(tenantId: string): { threads: number } {
+    const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
+    const threads = this.tenants.get(id)?.threads.size ?? 0;
+    this.tenants.delete(id);
+    return { threads };
+  }
+
+  /** Searching needs no index here: every committed line is searchable at once. */
+  async flushSearchIndex(): Promise<void> {}
+
+  /** Appends that stored lines (`batches`) and the lines they stored; the in-memory store never retries. */
+  writerStats(): { batches: number; items: number; retries: number } {
+    return { ...this.stats };
+  }
+
+  async close(): Promise<void> {
+    this.tenants.clear();
   }
 }
 
@@ -90,24 +131,41 @@ function archivedError(threadId: string): InvalidRequestError {
   return new InvalidRequestError(`thread ${threadId} is archived`);
 }
 
-/** One tenant's view of the in-memory data. */
-export class InMemoryThreadStore implements ThreadStore {
+/** The seq after a thread's last history line. */
+export function nextSeqOf(entry: ThreadEntry): number {
+  const last = entry.lines[entry.lines.length - 1];
+  return last ? last.seq + 1 : 0;
+}
+
+/** One tenant's view of the in-memory data, behind the input boundary (values arrive parsed). */
+export class InMemoryThreadStore extends ThreadStoreBoundary {
   constructor(
     readonly tenantId: string,
     private readonly state: TenantState,
-    private readonly limits: ItemLimits,
-  ) {}
+    protected readonly itemLimits: ItemLimits,
+    private readonly stats: { batches: number; items: number },
+  ) {
+    super();
+  }
 
   defaultHistoryMode(): HistoryMode {
     return MEMORY_STORE_HISTORY_MODE;
   }
 
+  protected now(): string {
+    return isoNow();
+  }
+
+  [TRANSFER](): ThreadTransfer {
+    return new MemoryTransfer(this.tenantId, this.state);
+  }
+
   // ---- live writers ------------------------------------------------------------------------
 
-  async createThread(params: CreateThreadParams): Promise<void> {
-    const p = parseOrThrow(createThreadParamsSchema, params) as CreateThreadParams;
+  protected async create(p: ParsedCreateThreadParams): Promise<void> {
     if (this.state.live.has(p.threadId)) throw liveWriterError(p.threadId);
-    if (this.state.threads.has(p.threadId)) throw new InvalidRequestError(`thread ${p.threadId} already exists`);
+    if (this.state.threads.has(p.threadId)) throw new InvalidRequestError(`thread ${p.threadId} already exists`, { path: 'threadId' });
+    this.state.enforceQuota(1, 0); // fail fast, as PostgreSQL does; materializing checks again
     this.state.live.set(p.threadId, {
       create: clone(p),
       createdAt: toIso(this.state.clock.now()),
@@ -115,8 +173,7 @@ export class InMemoryThreadStore implements ThreadStore {
     });
   }
 
-  async resumeThread(params: ResumeThreadParams): Promise<void> {
-    const p = parseOrThrow(resumeThreadParamsSchema, params);
+  protected async resume(p: ParsedResumeThreadParams): Promise<void> {
     if (this.state.live.has(p.threadId)) throw liveWriterError(p.threadId);
     const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
     // The supplied history and persistence metadata serve the caller (LiveThread); the store keeps
@@ -126,63 +183,60 @@ export class InMemoryThreadStore implements ThreadStore {
     this.state.live.set(p.threadId, { create: null, createdAt: entry.record.createdAt, tracker });
   }
 
-  async appendItems(params: AppendThreadItemsParams, options?: AppendOptions): Promise<void> {
-    const p = parseOrThrow(appendThreadItemsParamsSchema, params);
-    const o = parseOrThrow(appendOptionsSchema, options ?? {}, 'options');
-    const patch = o.metadataPatch === undefined ? undefined : parsePatch(o.metadataPatch, 'options.metadataPatch');
-    const writer = this.requireLive(p.threadId);
-    const prepared = prepareItems(p.items as AppendThreadItemsParams['items'], this.limits, () => isoNow());
+  protected async append(threadId: string, prepared: PreparedItem[], patch: ThreadMetadataPatch | undefined): Promise<void> {
+    const writer = this.requireLive(threadId);
+    // Nothing kept by the persistence policy: a no-op, its patch included (as on PostgreSQL).
     if (prepared.length === 0) return;
-    const entry = this.materialize(p.threadId, writer);
+    const meta = this.state.threads.has(threadId) ? null : this.sessionMetaOf(threadId, writer);
+    this.state.enforceQuota(meta ? 1 : 0, (meta?.byteSize ?? 0) + prepared.reduce((n, i) => n + i.byteSize, 0));
+    const entry = this.materialize(threadId, writer, meta);
     for (const item of prepared) this.pushLine(entry, item, writer.tracker);
+    this.stats.batches += 1;
+    this.stats.items += prepared.length;
     if (patch !== undefined && !isEmptyPatch(patch)) applyPatch(entry.record, patch, this.state.clock);
   }
 
-  async persistThread(threadId: string): Promise<void> {
-    const id = parseOrThrow(threadIdParamsSchema, { threadId }).threadId;
-    this.materialize(id, this.requireLive(id));
+  protected async persist(threadId: string): Promise<void> {
+    const writer = this.requireLive(threadId);
+    if (this.state.threads.has(threadId)) return;
+    const meta = this.sessionMetaOf(threadId, writer);
+    this.state.enforceQuota(1, meta.byteSize);
+    this.materialize(threadId, writer, meta);
   }
 
-  async flushThread(threadId: string): Promise<void> {
-    const id = parseOrThrow(threadIdParamsSchema, { threadId }).threadId;
-    this.requireLive(id);
+  protected async flush(threadId: string): Promise<void> {
+    this.requireLive(threadId);
   }
 
-  async shutdownThread(threadId: string): Promise<void> {
-    const id = parseOrThrow(threadIdParamsSchema, { threadId }).threadId;
-    this.requireLive(id);
-    this.state.live.delete(id);
+  protected async shutdown(threadId: string): Promise<void> {
+    this.requireLive(threadId);
+    this.state.live.delete(threadId);
   }
 
-  async discardThread(threadId: string): Promise<void> {
-    const id = parseOrThrow(threadIdParamsSchema, { threadId }).threadId;
-    this.state.live.delete(id);
+  protected async discard(threadId: string): Promise<void> {
+    this.state.live.delete(threadId);
   }
 
   // ---- reads -------------------------------------------------------------------------------
 
-  async loadHistory(params: LoadThreadHistoryParams): Promise<StoredThreadHistory> {
-    const p = parseOrThrow(loadThreadHistoryParamsSchema, params);
+  protected async history(p: ParsedLoadThreadHistoryParams): Promise<StoredThreadHistory> {
     const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
     return this.historyOf(entry);
   }
 
-  async reconstructHistory(params: LoadThreadHistoryParams): Promise<StoredHistoryReconstruction> {
-    const p = parseOrThrow(loadThreadHistoryParamsSchema, params);
+  protected async reconstruct(p: ParsedLoadThreadHistoryParams): Promise<StoredHistoryReconstruction> {
     const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
-    return reconstructFromLines(entry.lines.map((l) => l.line));
+    return reconstructFromLines(entry.lines.map((l) => l.line), entry.lines.map((l) => l.seq));
   }
 
-  async readThread(params: ReadThreadParams): Promise<StoredThread> {
-    const p = parseOrThrow(readThreadParamsSchema, params);
+  protected async read(p: ParsedReadThreadParams): Promise<StoredThread> {
     const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
     const thread = clone(entry.record);
     if (p.includeHistory) thread.history = this.historyOf(entry);
     return thread;
   }
 
-  async listThreads(params: ListThreadsParams = {}): Promise<ThreadPage> {
-    const p = parseOrThrow(listThreadsParamsSchema, params) as ListThreadsParams;
+  protected async list(p: ParsedListThreadsParams): Promise<ThreadPage> {
     const sortKey = p.sortKey ?? 'created_at';
     const direction = p.sortDirection ?? 'desc';
     const pageSize = p.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -225,8 +279,7 @@ export class InMemoryThreadStore implements ThreadStore {
     };
   }
 
-  async searchThreads(params: SearchThreadsParams): Promise<ThreadSearchPage> {
-    const p = parseOrThrow(searchThreadsParamsSchema, params) as SearchThreadsParams;
+  protected async search(p: ParsedSearchThreadsParams): Promise<ThreadSearchPage> {
     const sortKey = p.sortKey ?? 'created_at';
     const direction = p.sortDirection ?? 'desc';
     const pageSize = p.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -252,8 +305,7 @@ export class InMemoryThreadStore implements ThreadStore {
     };
   }
 
-  async listTurns(params: ListTurnsParams): Promise<TurnPage> {
-    const p = parseOrThrow(listTurnsParamsSchema, params) as ListTurnsParams;
+  protected async turns(p: ParsedListTurnsParams): Promise<TurnPage> {
     const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
     const turns = projectTurns(entry.lines, p.itemsView ?? 'summary');
     const firstSeq = new Map<string, number>();
@@ -269,8 +321,7 @@ export class InMemoryThreadStore implements ThreadStore {
     return { turns: clone(result.page), nextCursor: result.nextCursor, backwardsCursor: result.backwardsCursor };
   }
 
-  async listItems(params: ListItemsParams): Promise<ItemPage> {
-    const p = parseOrThrow(listItemsParamsSchema, params) as ListItemsParams;
+  protected async items(p: ParsedListItemsParams): Promise<ItemPage> {
     const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
     const lines = p.turnId != null ? entry.lines.filter((l) => l.turnId === p.turnId) : entry.lines;
     const result = pageByPosition('items', lines, (l) => l.seq, p.sortDirection ?? 'desc', p.pageSize ?? DEFAULT_PAGE_SIZE, p.cursor);
@@ -293,23 +344,19 @@ export class InMemoryThreadStore implements ThreadStore {
 
   // ---- metadata and lifecycle of stored threads --------------------------------------------
 
-  async updateThreadMetadata(params: UpdateThreadMetadataParams): Promise<StoredThread> {
-    const p = parseOrThrow(updateThreadMetadataParamsSchema, params);
-    const patch: ThreadMetadataPatch = parsePatch(p.patch, 'patch');
-    const entry = this.requireEntry(p.threadId, p.includeArchived ?? false);
+  protected async updateMetadata(threadId: string, patch: ThreadMetadataPatch, includeArchived: boolean): Promise<StoredThread> {
+    const entry = this.requireEntry(threadId, includeArchived);
     if (!isEmptyPatch(patch)) applyPatch(entry.record, patch, this.state.clock);
     return clone(entry.record);
   }
 
-  async archiveThread(params: ThreadIdParams): Promise<void> {
-    const { threadId } = parseOrThrow(threadIdParamsSchema, params);
+  protected async archive(threadId: string): Promise<void> {
     const entry = this.requireEntry(threadId, true);
     if (entry.record.archivedAt !== null) throw new InvalidRequestError(`thread ${threadId} is already archived`);
     entry.record.archivedAt = isoNow();
   }
 
-  async unarchiveThread(params: ThreadIdParams): Promise<StoredThread> {
-    const { threadId } = parseOrThrow(threadIdParamsSchema, params);
+  protected async unarchive(threadId: string): Promise<StoredThread> {
     const entry = this.requireEntry(threadId, true);
     if (entry.record.archivedAt === null) throw new InvalidRequestError(`thread ${threadId} is not archived`);
     entry.record.archivedAt = null;
@@ -317,21 +364,30 @@ export class InMemoryThreadStore implements ThreadStore {
     return clone(entry.record);
   }
 
-  async deleteThread(params: ThreadIdParams): Promise<void> {
-    const { threadId } = parseOrThrow(threadIdParamsSchema, params);
+  protected async remove(threadId: string): Promise<void> {
     this.requireEntry(threadId, true);
-    // Forks hold their own copy of what they inherit, so nothing else needs to change.
+    // Forks hold their own copy of what they inherit: they only become standalone.
     this.state.threads.delete(threadId);
     this.state.live.delete(threadId);
-    this.state.spawnParents.delete(threadId);
-    for (const child of this.state.childrenOf(threadId)) this.state.spawnParents.delete(child);
+    this.state.spawnEdges.delete(threadId);
+    for (const child of this.state.childrenOf(threadId)) this.state.spawnEdges.delete(child);
+    for (const entry of this.state.threads.values()) {
+      if (entry.historyBaseThreadId !== threadId) continue;
+      entry.historyBaseThreadId = null;
+      entry.historyBaseSeq = null;
+      for (const line of entry.lines) delete line.inherited;
+      // Like PostgreSQL's detach: the inherited lines are its own rows now, and counted.
+      const rows = [...entry.lines, ...entry.detached];
+      entry.record.itemCount = rows.length;
+      entry.record.byteSize = rows.reduce((n, l) => n + l.byteSize, 0);
+    }
   }
 
-  async forkThread(params: ForkThreadParams): Promise<StoredThread> {
-    const p = parseOrThrow(forkThreadParamsSchema, params);
+  protected async fork(p: ParsedForkThreadParams): Promise<StoredThread> {
     const source = this.requireEntry(p.sourceThreadId, p.includeArchived ?? false);
-    if (this.state.threads.has(p.newThreadId)) throw new InvalidRequestError(`thread ${p.newThreadId} already exists`);
+    if (this.state.threads.has(p.newThreadId)) throw new InvalidRequestError(`thread ${p.newThreadId} already exists`, { path: 'newThreadId' });
     if (this.state.live.has(p.newThreadId)) throw liveWriterError(p.newThreadId);
+    this.state.enforceQuota(1, 0);
 
     let inherited = source.lines;
     if (p.lastTurnId != null) {
@@ -383,10 +439,10 @@ export class InMemoryThreadStore implements ThreadStore {
       now,
       from.historyMode,
     );
-    const entry: ThreadEntry = { record, lines: [] };
+    const entry: ThreadEntry = { record, lines: [], detached: [], historyBaseThreadId: null, historyBaseSeq: null };
     this.pushLine(entry, encodeLine(meta), new TurnTracker());
     for (const line of inherited) {
-      entry.lines.push({ ...clone(line), seq: entry.lines.length });
+      entry.lines.push({ ...clone(line), seq: entry.lines.length, inherited: false });
       record.itemCount += 1;
       record.byteSize += line.byteSize;
     }
@@ -410,12 +466,19 @@ export class InMemoryThreadStore implements ThreadStore {
     return entry;
   }
 
-  /** The stored entry of a live thread, creating it (session_meta first) on first use. */
-  private materialize(threadId: string, writer: LiveWriter): ThreadEntry {
+  /** The session_meta line a created thread is materialized with. */
+  private sessionMetaOf(threadId: string, writer: LiveWriter): PreparedItem {
+    const params = writer.create;
+    if (params === null) throw new ThreadNotFoundError(threadId); // resumed thread deleted meanwhile
+    return encodeLine(buildSessionMetaLine(params, writer.createdAt, params.historyMode ?? MEMORY_STORE_HISTORY_MODE));
+  }
+
+  /** The stored entry of a live thread, creating it (with its session_meta `meta`) on first use. */
+  private materialize(threadId: string, writer: LiveWriter, meta: PreparedItem | null): ThreadEntry {
     const existing = this.state.threads.get(threadId);
     if (existing) return existing;
     const params = writer.create;
-    if (params === null) throw new ThreadNotFoundError(threadId); // resumed thread deleted meanwhile
+    if (params === null || meta === null) throw new ThreadNotFoundError(threadId); // resumed thread deleted meanwhile
     const historyMode = params.historyMode ?? MEMORY_STORE_HISTORY_MODE;
     const git = params.gitInfo;
     const gitInfo =
@@ -458,16 +521,16 @@ export class InMemoryThreadStore implements ThreadStore {
       itemCount: 0,
       byteSize: 0,
     };
-    const entry: ThreadEntry = { record, lines: [] };
-    this.pushLine(entry, encodeLine(buildSessionMetaLine(params, writer.createdAt, historyMode)), writer.tracker);
+    const entry: ThreadEntry = { record, lines: [], detached: [], historyBaseThreadId: null, historyBaseSeq: null };
+    this.pushLine(entry, meta, writer.tracker);
     this.state.threads.set(threadId, entry);
-    if (params.parentThreadId) this.state.spawnParents.set(threadId, params.parentThreadId);
+    if (params.parentThreadId) this.state.spawnEdges.set(threadId, { parentThreadId: params.parentThreadId, status: 'open' });
     return entry;
   }
 
   private pushLine(entry: ThreadEntry, item: PreparedItem, tracker: TurnTracker): void {
     const line = clone(item.line);
-    entry.lines.push({ seq: entry.lines.length, turnId: tracker.assign(line), line, byteSize: item.byteSize, searchText: searchTextOf(line) });
+    entry.lines.push({ seq: nextSeqOf(entry), turnId: tracker.assign(line), line, byteSize: item.byteSize, searchText: searchTextOf(line) });
     entry.record.itemCount += 1;
     entry.record.byteSize += item.byteSize;
   }

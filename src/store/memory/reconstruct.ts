@@ -12,7 +12,8 @@ function isCheckpoint(line: StoredRolloutLine): boolean {
   return line.type === 'compacted' && readCompacted(line.payload).replacementHistory !== null;
 }
 
-export function reconstructFromLines(lines: readonly StoredRolloutLine[]): StoredHistoryReconstruction {
+/** `seqs[i]` is the seq of `lines[i]` (default: its position). */
+export function reconstructFromLines(lines: readonly StoredRolloutLine[], seqs?: readonly number[]): StoredHistoryReconstruction {
   for (let seq = lines.length - 1; seq >= 0; seq -= 1) {
     if (!isCheckpoint(lines[seq]!)) continue;
     const suffix = lines.slice(seq);
@@ -23,7 +24,7 @@ export function reconstructFromLines(lines: readonly StoredRolloutLine[]): Store
       ...result,
       baseCheckpointIndex: result.baseCheckpointIndex === null ? null : result.baseCheckpointIndex + seq,
       itemsRead: suffix.length,
-      checkpointSeq: seq,
+      checkpointSeq: seqs?.[seq] ?? seq,
     });
   }
   return structuredClone({ ...reconstructHistory(lines), itemsRead: lines.length, checkpointSeq: null });

@@ -1,38 +1,35 @@
-// Owns the per-tenant PostgreSQL ThreadStore: the lifecycle of live writers (lazy
-// materialization, claims, shutdown/discard) and the dispatch of every operation to its module.
+// Owns the per-tenant PostgreSQL ThreadStore behind the input boundary (src/store/boundary.ts,
+// which hands it parsed values): the lifecycle of live writers (lazy materialization, claims,
+// shutdown/discard) and the dispatch of every operation to its module.
 // Every statement runs in a transaction that sets thread_store.tenant_id (RLS) and also names the
 // tenant explicitly, so a mistake in one layer is caught by the other.
 import { InvalidRequestError, ThreadNotFoundError } from '../../model/errors.js';
-import { isEmptyPatch, parsePatch } from '../../model/patch.js';
-import { parseOrThrow } from '../../model/validate.js';
-import { threadIdSchema } from '../../model/ids.js';
-import {
-  appendOptionsSchema,
-  createThreadParamsSchema,
-  resumeThreadParamsSchema,
-  type AppendThreadItemsParams,
-  type CreateThreadParams,
-  type ForkThreadParams,
-  type ItemPage,
-  type ListItemsParams,
-  type ListThreadsParams,
-  type ListTurnsParams,
-  type LoadThreadHistoryParams,
-  type ReadThreadParams,
-  type ResumeThreadParams,
-  type SearchThreadsParams,
-  type ThreadPage,
-  type ThreadSearchPage,
-  type TurnPage,
-  type UpdateThreadMetadataParams,
+import { isEmptyPatch, type ThreadMetadataPatch } from '../../model/patch.js';
+import type {
+  ItemPage,
+  ParsedCreateThreadParams,
+  ParsedForkThreadParams,
+  ParsedListItemsParams,
+  ParsedListThreadsParams,
+  ParsedListTurnsParams,
+  ParsedLoadThreadHistoryParams,
+  ParsedReadThreadParams,
+  ParsedResumeThreadParams,
+  ParsedSearchThreadsParams,
+  ThreadPage,
+  ThreadSearchPage,
+  TurnPage,
 } from '../../model/params.js';
 import type { HistoryMode, StoredThread, StoredThreadHistory } from '../../model/thread.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
+import type { PreparedItem } from '../../model/storedLine.js';
 import type { SqlExecutor } from '../../db/database.js';
-import type { AppendOptions, StoredHistoryReconstruction, ThreadIdParams, ThreadStore } from '../ThreadStore.js';
+import { ThreadStoreBoundary } from '../boundary.js';
+import type { StoredHistoryReconstruction } from '../ThreadStore.js';
+import { TRANSFER, type ThreadTransfer } from '../transfer.js';
+import type { ItemLimits } from '../shared/preparedItem.js';
 import { fastResume, reconstructStoredHistory } from './reconstructHistory.js';
 import { buildSessionMetaLine } from '../shared/sessionMeta.js';
-import { prepareItems } from '../shared/preparedItem.js';
 import { isTurnEndLine, TurnTracker } from '../../history/turns.js';
 import { applyPatch } from './applyPatch.js';
 import { deleteThread } from './deleteThread.js';
@@ -45,16 +42,29 @@ import { searchThreads } from './searchThreads.js';
 import { findThreadRow, requireThreadRow } from './threadLookup.js';
 import { rowToThread, sourceToColumn, type ThreadRowRecord } from './threadRow.js';
 import { readThreadOnce } from './threadReads.js';
+import { PostgresTransfer } from './transfer.js';
 import type { StoreRuntime } from './StoreRuntime.js';
-// Issue #8: tenant quotas and text-column guards (delimited calls marked `issue #8` below).
 import { enforceTenantQuota } from './quota.js';
-import { assertStorableCreateParams, assertStorablePatch } from '../../model/textGuard.js';
 
-export class PostgresThreadStore implements ThreadStore {
+export class PostgresThreadStore extends ThreadStoreBoundary {
   constructor(
     readonly tenantId: string,
     private readonly runtime: StoreRuntime,
-  ) {}
+  ) {
+    super();
+  }
+
+  protected get itemLimits(): ItemLimits {
+    return this.runtime.limits;
+  }
+
+  protected now(): string {
+    return this.runtime.now();
+  }
+
+  [TRANSFER](): ThreadTransfer {
+    return new PostgresTransfer(this.runtime.db, this.tenantId);
+  }
 
   defaultHistoryMode(): HistoryMode {
     return 'paginated';
@@ -62,10 +72,6 @@ export class PostgresThreadStore implements ThreadStore {
 
   private tx<T>(operation: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.runtime.db.transaction(fn, { tenantId: this.tenantId, operation });
-  }
-
-  private threadId(value: unknown, path = 'threadId'): string {
-    return parseOrThrow(threadIdSchema, value, path);
   }
 
   private live(threadId: string): LiveWriterState {
@@ -79,9 +85,7 @@ export class PostgresThreadStore implements ThreadStore {
     if (state && !state.closed) throw new InvalidRequestError(`thread ${threadId} already has a live writer`);
   }
 
-  async createThread(input: CreateThreadParams): Promise<void> {
-    const params = parseOrThrow(createThreadParamsSchema, input) as CreateThreadParams;
-    assertStorableCreateParams(params); // issue #8: refuse now what the first append could not write
+  protected async create(params: ParsedCreateThreadParams): Promise<void> {
     this.assertNotLive(params.threadId);
     const historyMode = params.historyMode ?? this.defaultHistoryMode();
     await this.runtime.registerProcess();
@@ -130,8 +134,7 @@ export class PostgresThreadStore implements ThreadStore {
     });
   }
 
-  async resumeThread(input: ResumeThreadParams): Promise<void> {
-    const params = parseOrThrow(resumeThreadParamsSchema, input) as ResumeThreadParams;
+  protected async resume(params: ParsedResumeThreadParams): Promise<void> {
     this.assertNotLive(params.threadId);
     await this.runtime.registerProcess();
     const { epoch, lastSeq, openTurn, unfolded } = await this.tx('resumeThread', async (tx) => {
@@ -168,39 +171,32 @@ export class PostgresThreadStore implements ThreadStore {
     this.runtime.live.set(liveKey(state.tenantId, state.threadId), state);
   }
 
-  async appendItems(params: AppendThreadItemsParams, options?: AppendOptions | null): Promise<void> {
-    const threadId = this.threadId(params?.threadId);
+  protected async append(threadId: string, prepared: PreparedItem[], patch: ThreadMetadataPatch | undefined): Promise<void> {
     const state = this.live(threadId);
-    if (!Array.isArray(params.items)) throw new InvalidRequestError('expected an array', { path: 'items' });
-    const { metadataPatch } = parseOrThrow(appendOptionsSchema, options ?? {}, 'options');
-    const parsed = metadataPatch === undefined ? undefined : parsePatch(metadataPatch, 'options.metadataPatch');
-    const patch = parsed && !isEmptyPatch(parsed) ? parsed : undefined;
-    const prepared = prepareItems(params.items, this.runtime.limits, this.runtime.now);
     // Nothing kept by the persistence policy: the whole call is a no-op, its patch included
     // (Codex: raw appends of non-persisted items neither materialize nor touch metadata).
     if (prepared.length === 0) return;
     await this.runtime.writer.submit(state, prepared, patch);
   }
 
-  async persistThread(threadId: string): Promise<void> {
-    const state = this.live(this.threadId(threadId));
+  protected async persist(threadId: string): Promise<void> {
+    const state = this.live(threadId);
     if (state.materialized) return;
     await this.runtime.writer.submit(state, [], undefined, true);
   }
 
-  async flushThread(threadId: string): Promise<void> {
-    this.live(this.threadId(threadId));
+  protected async flush(threadId: string): Promise<void> {
+    this.live(threadId);
     // Appends resolve only after COMMIT, so there is nothing buffered to flush.
   }
 
-  async shutdownThread(threadId: string): Promise<void> {
-    const state = this.live(this.threadId(threadId));
+  protected async shutdown(threadId: string): Promise<void> {
+    const state = this.live(threadId);
     await this.release(state);
   }
 
-  async discardThread(threadId: string): Promise<void> {
-    const id = this.threadId(threadId);
-    const state = this.runtime.live.get(liveKey(this.tenantId, id));
+  protected async discard(threadId: string): Promise<void> {
+    const state = this.runtime.live.get(liveKey(this.tenantId, threadId));
     if (!state || state.closed) return;
     await this.release(state);
   }
@@ -213,8 +209,8 @@ export class PostgresThreadStore implements ThreadStore {
     await this.tx('releaseThread', (tx) => releaseClaim(tx, this.tenantId, state.threadId, state.epoch));
   }
 
-  async loadHistory(params: LoadThreadHistoryParams): Promise<StoredThreadHistory> {
-    const threadId = this.threadId(params?.threadId);
+  protected async history(params: ParsedLoadThreadHistoryParams): Promise<StoredThreadHistory> {
+    const { threadId } = params;
     const { row, history } = await readThreadOnce(this.runtime.db, this.tenantId, threadId, params.includeArchived ?? false, true, 'loadHistory');
     return { threadId, items: history ?? (await this.forkHistory(row)) };
   }
@@ -224,8 +220,8 @@ export class PostgresThreadStore implements ThreadStore {
     return this.tx('loadHistory', async (tx) => (await readVirtualRange(tx, this.tenantId, await historySegments(tx, this.tenantId, row))).map((r) => r.line));
   }
 
-  async reconstructHistory(params: LoadThreadHistoryParams): Promise<StoredHistoryReconstruction> {
-    const threadId = this.threadId(params?.threadId);
+  protected async reconstruct(params: ParsedLoadThreadHistoryParams): Promise<StoredHistoryReconstruction> {
+    const { threadId } = params;
     const includeArchived = params.includeArchived ?? false;
     // Usually one round trip answers; forks and long-reaching rollbacks take the general path.
     const fast = await fastResume(this.runtime.db, this.tenantId, threadId, includeArchived);
@@ -236,8 +232,8 @@ export class PostgresThreadStore implements ThreadStore {
     });
   }
 
-  async readThread(params: ReadThreadParams): Promise<StoredThread> {
-    const threadId = this.threadId(params?.threadId);
+  protected async read(params: ParsedReadThreadParams): Promise<StoredThread> {
+    const { threadId } = params;
     const withHistory = params.includeHistory === true;
     const { row, history } = await readThreadOnce(this.runtime.db, this.tenantId, threadId, params.includeArchived ?? false, withHistory, 'readThread');
     const thread = rowToThread(row);
@@ -245,27 +241,23 @@ export class PostgresThreadStore implements ThreadStore {
     return thread;
   }
 
-  listThreads(params: ListThreadsParams = {}): Promise<ThreadPage> {
+  protected list(params: ParsedListThreadsParams): Promise<ThreadPage> {
     return listThreads(this.runtime.db, this.tenantId, params);
   }
 
-  searchThreads(params: SearchThreadsParams): Promise<ThreadSearchPage> {
+  protected search(params: ParsedSearchThreadsParams): Promise<ThreadSearchPage> {
     return searchThreads(this.runtime.db, this.runtime.search, this.tenantId, params);
   }
 
-  listTurns(params: ListTurnsParams): Promise<TurnPage> {
+  protected turns(params: ParsedListTurnsParams): Promise<TurnPage> {
     return listTurns(this.runtime.db, this.tenantId, params);
   }
 
-  listItems(params: ListItemsParams): Promise<ItemPage> {
+  protected items(params: ParsedListItemsParams): Promise<ItemPage> {
     return listItems(this.runtime.db, this.tenantId, params);
   }
 
-  async updateThreadMetadata(params: UpdateThreadMetadataParams): Promise<StoredThread> {
-    const threadId = this.threadId(params?.threadId);
-    const patch = parsePatch(params.patch, 'patch');
-    assertStorablePatch(patch); // issue #8: no U+0000 / lone surrogates into text columns
-    const includeArchived = params.includeArchived ?? false;
+  protected async updateMetadata(threadId: string, patch: ThreadMetadataPatch, includeArchived: boolean): Promise<StoredThread> {
     return this.tx('updateThreadMetadata', async (tx) => {
       const row = await requireThreadRow(tx, this.tenantId, threadId, includeArchived);
       if (isEmptyPatch(patch)) return rowToThread(row);
@@ -274,8 +266,7 @@ export class PostgresThreadStore implements ThreadStore {
     });
   }
 
-  async archiveThread(params: ThreadIdParams): Promise<void> {
-    const threadId = this.threadId(params?.threadId);
+  protected async archive(threadId: string): Promise<void> {
     const now = this.runtime.now();
     await this.tx('archiveThread', async (tx) => {
       const row = await findThreadRow(tx, this.tenantId, threadId, true);
@@ -285,8 +276,7 @@ export class PostgresThreadStore implements ThreadStore {
     });
   }
 
-  async unarchiveThread(params: ThreadIdParams): Promise<StoredThread> {
-    const threadId = this.threadId(params?.threadId);
+  protected async unarchive(threadId: string): Promise<StoredThread> {
     const now = this.runtime.now();
     return this.tx('unarchiveThread', async (tx) => {
       const row = await findThreadRow(tx, this.tenantId, threadId, true);
@@ -299,8 +289,7 @@ export class PostgresThreadStore implements ThreadStore {
     });
   }
 
-  async deleteThread(params: ThreadIdParams): Promise<void> {
-    const threadId = this.threadId(params?.threadId);
+  protected async remove(threadId: string): Promise<void> {
     await this.tx('deleteThread', (tx) => deleteThread(tx, this.tenantId, threadId));
     const state = this.runtime.live.get(liveKey(this.tenantId, threadId));
     if (state) {
@@ -309,7 +298,7 @@ export class PostgresThreadStore implements ThreadStore {
     }
   }
 
-  forkThread(params: ForkThreadParams): Promise<StoredThread> {
+  protected fork(params: ParsedForkThreadParams): Promise<StoredThread> {
     const now = this.runtime.now();
     return this.tx('forkThread', async (tx) => {
       const forked = await forkThread(tx, this.tenantId, params, now);

@@ -5,8 +5,7 @@
 // Content search covers a thread's own lines: the inherited range counts as folded from the start.
 import { InvalidRequestError } from '../../model/errors.js';
 import { asRecord } from '../../model/rolloutLine.js';
-import { parseOrThrow } from '../../model/validate.js';
-import { forkThreadParamsSchema, type ForkThreadParams } from '../../model/params.js';
+import type { ParsedForkThreadParams } from '../../model/params.js';
 import type { StoredThread } from '../../model/thread.js';
 import type { SqlExecutor } from '../../db/database.js';
 import { encodeLine } from '../shared/preparedItem.js';
@@ -21,8 +20,7 @@ import type { ThreadInsert } from '../../db/schema/columns.js';
 /** A fork's row: written whole, plus where its search documents start. */
 const FORK_KEYS = [...WHOLE_THREAD_KEYS, 'searchSeq'] as const;
 
-export async function forkThread(tx: SqlExecutor, tenantId: string, input: ForkThreadParams, now: string): Promise<StoredThread> {
-  const params = parseOrThrow(forkThreadParamsSchema, input) as ForkThreadParams;
+export async function forkThread(tx: SqlExecutor, tenantId: string, params: ParsedForkThreadParams, now: string): Promise<StoredThread> {
   const source = await requireThreadRow(tx, tenantId, params.sourceThreadId, params.includeArchived ?? false);
   if (await findThreadRow(tx, tenantId, params.newThreadId)) {
     throw new InvalidRequestError(`thread ${params.newThreadId} already exists`, { path: 'newThreadId' });

@@ -1,18 +1,16 @@
-// Owns the SQL of importing one thread from a CODEX_HOME, run inside that thread's transaction:
-// look at what is stored, clear a thread that is being re-imported, insert item rows in batches
-// (one unnest insert per batch), checkpoints, the threads row (inserted or replaced whole) and the
-// spawn edge. Unlike live appends, nothing here filters or re-stamps lines: imports are lossless.
+// Owns the SQL of importing one thread, run inside that thread's transaction (src/store/postgres/
+// transfer.ts drives it): look at what is stored, clear a thread that is being re-imported, insert
+// item rows in batches (one unnest insert per batch), checkpoints, the threads row (inserted or
+// replaced whole) and the spawn edge. Unlike live appends, nothing here filters or re-stamps lines:
+// imports are lossless. Every column list comes from the drizzle schema (itemRows.ts, rowLists.ts).
 import type { SqlExecutor } from '../../db/database.js';
+import type { CheckpointInsert, ThreadInsert, ThreadRowRecord } from '../../db/schema/columns.js';
 import type { PreparedItem } from '../shared/preparedItem.js';
 import { insertItemsSql, itemArrays } from './itemRows.js';
+import { checkpointArrays, insertCheckpointsSql, insertThreadSql, threadValues, WHOLE_THREAD_KEYS } from './rowLists.js';
 
-export interface ImportTargetRow {
-  id: string;
-  extra: unknown;
-  last_seq: number;
-  item_count: number;
-  byte_size: number;
-}
+/** What the "unchanged since the last import?" check reads of a stored thread. */
+export type ImportTargetRow = Pick<ThreadRowRecord, 'id' | 'extra' | 'last_seq' | 'item_count' | 'byte_size'>;
 
 /** Namespace (first key) of the import's two-key advisory locks; the second key hashes tenant and thread. */
 const IMPORT_LOCK_NAMESPACE = 0x54534931; // 'TSI1'
@@ -65,143 +63,18 @@ export async function insertImportedItems(tx: SqlExecutor, tenantId: string, thr
   await tx.query(insertItemsSql(1), itemArrays(rows.map(({ seq, turnId, item }) => ({ tenantId, threadId, seq, turnId, item }))));
 }
 
-export interface ImportedCheckpointRow {
-  seq: number;
-  windowNumber: number | null;
-  windowId: string | null;
-  firstWindowId: string | null;
-  previousWindowId: string | null;
-  summaryLength: number;
-  replacementHistorySize: number | null;
-  legacy: boolean;
-  createdAt: string;
-}
-
-export async function insertImportedCheckpoints(tx: SqlExecutor, tenantId: string, threadId: string, rows: ImportedCheckpointRow[]): Promise<void> {
+/** Checkpoint rows of an imported thread (any number, one statement). */
+export async function insertImportedCheckpoints(tx: SqlExecutor, rows: readonly CheckpointInsert[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx.query(
-    `INSERT INTO thread_store.thread_checkpoints
-       (tenant_id, thread_id, seq, window_number, window_id, first_window_id, previous_window_id, summary_length, replacement_history_size, legacy, created_at)
-     SELECT $1, $2, * FROM unnest($3::bigint[], $4::bigint[], $5::uuid[], $6::uuid[], $7::uuid[], $8::int[], $9::int[], $10::boolean[], $11::timestamptz[])`,
-    [
-      tenantId,
-      threadId,
-      rows.map((r) => r.seq),
-      rows.map((r) => r.windowNumber),
-      rows.map((r) => r.windowId),
-      rows.map((r) => r.firstWindowId),
-      rows.map((r) => r.previousWindowId),
-      rows.map((r) => r.summaryLength),
-      rows.map((r) => r.replacementHistorySize),
-      rows.map((r) => r.legacy),
-      rows.map((r) => r.createdAt),
-    ],
-  );
+  await tx.query(insertCheckpointsSql(1), checkpointArrays(rows));
 }
 
-/** Every column of an imported threads row (bookkeeping included). */
-export interface ImportedThreadRow {
-  id: string;
-  sessionId: string | null;
-  forkedFromId: string | null;
-  parentThreadId: string | null;
-  source: string;
-  threadSource: string | null;
-  originator: string | null;
-  modelProvider: string;
-  model: string | null;
-  reasoningEffort: string | null;
-  cwd: string;
-  cliVersion: string;
-  name: string | null;
-  title: string;
-  preview: string;
-  firstUserMessage: string | null;
-  agentNickname: string | null;
-  agentRole: string | null;
-  agentPath: string | null;
-  approvalMode: string;
-  memoryMode: string;
-  historyMode: string;
-  gitSha: string | null;
-  gitBranch: string | null;
-  gitOriginUrl: string | null;
-  tokensUsed: number;
-  tokenUsage: unknown;
-  permissionProfile: unknown;
-  extra: Record<string, unknown>;
-  rolloutPath: string | null;
-  createdAt: string;
-  updatedAt: string;
-  recencyAt: string;
-  archivedAt: string | null;
-  historyBaseThreadId: string | null;
-  historyBaseSeq: number | null;
-  lastSeq: number;
-  itemCount: number;
-  byteSize: number;
+/** Insert the threads row, or replace every column an import writes of an existing one (a re-import). */
+export async function upsertImportedThread(tx: SqlExecutor, row: ThreadInsert): Promise<void> {
+  await tx.query(UPSERT_IMPORTED_THREAD, threadValues(WHOLE_THREAD_KEYS, row));
 }
 
-const THREAD_COLUMNS: [keyof ImportedThreadRow, string, string][] = [
-  ['id', 'id', 'uuid'],
-  ['sessionId', 'session_id', 'uuid'],
-  ['forkedFromId', 'forked_from_id', 'uuid'],
-  ['parentThreadId', 'parent_thread_id', 'uuid'],
-  ['source', 'source', 'text'],
-  ['threadSource', 'thread_source', 'text'],
-  ['originator', 'originator', 'text'],
-  ['modelProvider', 'model_provider', 'text'],
-  ['model', 'model', 'text'],
-  ['reasoningEffort', 'reasoning_effort', 'text'],
-  ['cwd', 'cwd', 'text'],
-  ['cliVersion', 'cli_version', 'text'],
-  ['name', 'name', 'text'],
-  ['title', 'title', 'text'],
-  ['preview', 'preview', 'text'],
-  ['firstUserMessage', 'first_user_message', 'text'],
-  ['agentNickname', 'agent_nickname', 'text'],
-  ['agentRole', 'agent_role', 'text'],
-  ['agentPath', 'agent_path', 'text'],
-  ['approvalMode', 'approval_mode', 'text'],
-  ['memoryMode', 'memory_mode', 'text'],
-  ['historyMode', 'history_mode', 'text'],
-  ['gitSha', 'git_sha', 'text'],
-  ['gitBranch', 'git_branch', 'text'],
-  ['gitOriginUrl', 'git_origin_url', 'text'],
-  ['tokensUsed', 'tokens_used', 'bigint'],
-  ['tokenUsage', 'token_usage', 'jsonb'],
-  ['permissionProfile', 'permission_profile', 'jsonb'],
-  ['extra', 'extra', 'jsonb'],
-  ['rolloutPath', 'rollout_path', 'text'],
-  ['createdAt', 'created_at', 'timestamptz'],
-  ['updatedAt', 'updated_at', 'timestamptz'],
-  ['recencyAt', 'recency_at', 'timestamptz'],
-  ['archivedAt', 'archived_at', 'timestamptz'],
-  ['historyBaseThreadId', 'history_base_thread_id', 'uuid'],
-  ['historyBaseSeq', 'history_base_seq', 'bigint'],
-  ['lastSeq', 'last_seq', 'bigint'],
-  ['itemCount', 'item_count', 'bigint'],
-  ['byteSize', 'byte_size', 'bigint'],
-];
-
-/** Insert the threads row, or replace every column of an existing one (a re-import). */
-export async function upsertImportedThread(tx: SqlExecutor, tenantId: string, row: ImportedThreadRow): Promise<void> {
-  const params: unknown[] = [tenantId];
-  const values: string[] = [];
-  for (const [key, , cast] of THREAD_COLUMNS) {
-    const value = row[key];
-    params.push(cast === 'jsonb' ? (value === null || value === undefined ? null : JSON.stringify(value)) : value);
-    values.push(`$${params.length}::${cast}`);
-  }
-  const columns = THREAD_COLUMNS.map(([, column]) => column);
-  // The lines are new: whatever was folded into search documents before is gone (clearImportedRows).
-  const updates = [...columns.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`), 'search_seq = NULL'];
-  await tx.query(
-    `INSERT INTO thread_store.threads (tenant_id, ${columns.join(', ')}) VALUES ($1, ${values.join(', ')})
-     ON CONFLICT (tenant_id, id) DO UPDATE SET ${updates.join(', ')}`,
-    params,
-  );
-}
+const UPSERT_IMPORTED_THREAD = insertThreadSql(WHOLE_THREAD_KEYS, { replace: true });
 
 /** Record (or update) the parent → child edge of a sub-agent thread. */
 export async function upsertImportedSpawnEdge(

@@ -1,7 +1,6 @@
 // Owns listThreads on PostgreSQL: Codex's filters, keyset pagination over (sort column, id) with
 // no OFFSET, and predicates written so the partial per-sort indexes serve the default listings.
-import { parseOrThrow } from '../../model/validate.js';
-import { listThreadsParamsSchema, type ListThreadsParams, type ThreadPage, type ThreadSortKey } from '../../model/params.js';
+import type { ParsedListThreadsParams, ThreadPage, ThreadSortKey } from '../../model/params.js';
 import { preparedStatement, type Database } from '../../db/database.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { rowToThread, sourceToColumn, type ThreadRowRecord } from './threadRow.js';
@@ -26,8 +25,8 @@ export function encodeThreadCursor(kind: 'threads' | 'search', thread: { created
 }
 
 /** One statement in one round trip (each shape of filters is prepared once per connection). */
-export async function listThreads(db: Database, tenantId: string, input: ListThreadsParams = {}): Promise<ThreadPage> {
-  const params = parseOrThrow(listThreadsParamsSchema, input) as ListThreadsParams;
+/** `params` as the input boundary (src/store/boundary.ts) parsed them. */
+export async function listThreads(db: Database, tenantId: string, params: ParsedListThreadsParams): Promise<ThreadPage> {
   const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
   const sortKey = params.sortKey ?? 'created_at';
   const desc = (params.sortDirection ?? 'desc') === 'desc';

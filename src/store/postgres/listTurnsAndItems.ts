@@ -4,17 +4,14 @@
 // thread's flags, then the page); a fork, which reads through to its base, takes the general path
 // over its segments in a tenant transaction.
 import { InvalidRequestError } from '../../model/errors.js';
-import { parseOrThrow } from '../../model/validate.js';
-import {
-  listItemsParamsSchema,
-  listTurnsParamsSchema,
-  type ItemPage,
-  type ListItemsParams,
-  type ListTurnsParams,
-  type SortDirection,
-  type StoredTurn,
-  type TurnItemsView,
-  type TurnPage,
+import type {
+  ItemPage,
+  ParsedListItemsParams,
+  ParsedListTurnsParams,
+  SortDirection,
+  StoredTurn,
+  TurnItemsView,
+  TurnPage,
 } from '../../model/params.js';
 import type { Database, NamedStatement, SqlExecutor } from '../../db/database.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
@@ -111,7 +108,7 @@ export async function turnSpans(tx: SqlExecutor, tenantId: string, segments: Seg
 }
 
 /** listTurns over the thread's segments, in a tenant transaction (forks). */
-async function listTurnsInTransaction(tx: SqlExecutor, tenantId: string, params: ListTurnsParams): Promise<TurnPage> {
+async function listTurnsInTransaction(tx: SqlExecutor, tenantId: string, params: ParsedListTurnsParams): Promise<TurnPage> {
   const { segments, pageSize, direction, cursor } = await openPage(tx, tenantId, 'turns', params, DEFAULT_TURN_PAGE);
   let spans = await turnSpans(tx, tenantId, segments);
   if (direction === 'desc') spans = spans.reverse();
@@ -125,7 +122,7 @@ async function listTurnsInTransaction(tx: SqlExecutor, tenantId: string, params:
 }
 
 /** The page of `page.items` turns, projected from `rows` (seq order; rows of other turns ignored). */
-function turnPage(params: ListTurnsParams, direction: SortDirection, page: { items: TurnSpan[]; more: boolean }, rows: VirtualRow[]): TurnPage {
+function turnPage(params: ParsedListTurnsParams, direction: SortDirection, page: { items: TurnSpan[]; more: boolean }, rows: VirtualRow[]): TurnPage {
   const view = params.itemsView ?? 'summary';
   const wanted = new Set(page.items.map((s) => s.turnId));
   const projected = projectTurns(
@@ -191,8 +188,8 @@ function flagsOf(rows: PageRow[], isHeader: (r: PageRow) => boolean, threadId: s
 
 const anchorOf = (cursor: PageCursor | null, direction: SortDirection) => cursor?.anchor ?? (direction === 'asc' ? -1 : OPEN_END);
 
-export async function listTurns(db: Database, tenantId: string, input: ListTurnsParams): Promise<TurnPage> {
-  const params = parseOrThrow(listTurnsParamsSchema, input) as ListTurnsParams;
+/** `params` as the input boundary (src/store/boundary.ts) parsed them. */
+export async function listTurns(db: Database, tenantId: string, params: ParsedListTurnsParams): Promise<TurnPage> {
   const direction = params.sortDirection ?? 'desc';
   const cursor = params.cursor ? decodePageCursor('turns', params.cursor, direction) : null;
   const pageSize = params.pageSize ?? DEFAULT_TURN_PAGE;
@@ -238,8 +235,8 @@ function emptyTurn(turnId: string, itemsView: TurnItemsView): StoredTurn {
   return { turnId, status: 'inProgress', error: null, startedAt: null, completedAt: null, durationMs: null, turnCreatedAtMs: null, itemsView, items: [] };
 }
 
-export async function listItems(db: Database, tenantId: string, input: ListItemsParams): Promise<ItemPage> {
-  const params = parseOrThrow(listItemsParamsSchema, input) as ListItemsParams;
+/** `params` as the input boundary (src/store/boundary.ts) parsed them. */
+export async function listItems(db: Database, tenantId: string, params: ParsedListItemsParams): Promise<ItemPage> {
   const direction = params.sortDirection ?? 'desc';
   const cursor = params.cursor ? decodePageCursor('items', params.cursor, direction) : null;
   const pageSize = params.pageSize ?? DEFAULT_ITEM_PAGE;
@@ -254,13 +251,13 @@ export async function listItems(db: Database, tenantId: string, input: ListItems
 }
 
 /** listItems over the thread's segments, in a tenant transaction (forks). */
-async function listItemsInTransaction(tx: SqlExecutor, tenantId: string, params: ListItemsParams): Promise<ItemPage> {
+async function listItemsInTransaction(tx: SqlExecutor, tenantId: string, params: ParsedListItemsParams): Promise<ItemPage> {
   const { segments, pageSize, direction, cursor } = await openPage(tx, tenantId, 'items', params, DEFAULT_ITEM_PAGE);
   const fetched = await readVirtualRange(tx, tenantId, segments, { after: cursor?.anchor ?? null, direction, limit: pageSize + 1, turnId: params.turnId ?? null });
   return itemPage(params, direction, pageSize, fetched);
 }
 
-function itemPage(params: ListItemsParams, direction: SortDirection, pageSize: number, fetched: VirtualRow[]): ItemPage {
+function itemPage(params: ParsedListItemsParams, direction: SortDirection, pageSize: number, fetched: VirtualRow[]): ItemPage {
   const rows = fetched.slice(0, pageSize);
   const items = rows.map((r) => ({
     seq: r.vseq,

@@ -4,8 +4,7 @@
 // trigram-indexed, written behind the ack by src/store/postgres/searchIndex.ts) and, for the lines
 // committed since its last fold (seq > search_seq), straight from the lines with the same rule in
 // SQL (thread_store.search_text): every committed line is searchable at once, folded or not.
-import { parseOrThrow } from '../../model/validate.js';
-import { searchThreadsParamsSchema, type SearchThreadsParams, type ThreadSearchPage } from '../../model/params.js';
+import type { ParsedSearchThreadsParams, ThreadSearchPage } from '../../model/params.js';
 import type { Database, NamedStatement } from '../../db/database.js';
 import { likePattern, snippetAround } from '../shared/search.js';
 import { decodeThreadCursor, encodeThreadCursor, DEFAULT_PAGE_SIZE } from './listThreads.js';
@@ -30,8 +29,8 @@ interface SearchRow extends ThreadRowRecord {
   match_at: number | null;
 }
 
-export async function searchThreads(db: Database, search: SearchIndexer, tenantId: string, input: SearchThreadsParams): Promise<ThreadSearchPage> {
-  const params = parseOrThrow(searchThreadsParamsSchema, input) as SearchThreadsParams;
+/** `params` as the input boundary (src/store/boundary.ts) parsed them. */
+export async function searchThreads(db: Database, search: SearchIndexer, tenantId: string, params: ParsedSearchThreadsParams): Promise<ThreadSearchPage> {
   const pageSize = params.pageSize ?? DEFAULT_PAGE_SIZE;
   const sortKey = params.sortKey ?? 'created_at';
   const desc = (params.sortDirection ?? 'desc') === 'desc';
