@@ -32,4 +32,3 @@ export {
   type SetupRolesOptions,
   type SetupRolesResult,
 } from './roles.js';
-export { assertStorableCreateParams, assertStorablePatch, storableDerivedPatch, textColumnProblem, toStorableText } from '../model/textGuard.js';

@@ -1,10 +1,11 @@
 // Owns the check that keeps text PostgreSQL cannot hold out of text columns. A `text` column
 // rejects U+0000 (SQLSTATE 22021, and only once the row is written — for a created thread that is
 // its first append), and the driver silently turns a lone UTF-16 surrogate into U+FFFD (the value
-// comes back altered). Items do not need this: they are kept losslessly (see preparedItem.ts). For
-// metadata that the caller names explicitly (createThread params, updateThreadMetadata patches) we
-// refuse such strings up front with InvalidRequest naming the field, so nothing is half-written
-// and nothing is silently changed.
+// comes back altered). Items do not need this: they are kept losslessly (model/storedLine.ts). Text
+// the caller names explicitly is refused up front with InvalidRequest naming the field, by both
+// stores alike: parameters through `storableText` in their zod schemas (model/params.ts), explicit
+// metadata patches here (assertStorablePatch, applied by the input boundary). Patches derived from
+// items are made storable instead (storableDerivedPatch).
 import { InvalidRequestError } from './errors.js';
 
 /** Why `value` cannot be stored in a text column unchanged, or null when it can. */
@@ -26,7 +27,6 @@ export function assertStorableTextFields(record: unknown, keys: readonly string[
   }
 }
 
-const CREATE_TEXT_FIELDS = ['threadSource', 'originator', 'cliVersion', 'agentNickname', 'agentRole', 'agentPath'] as const;
 const GIT_TEXT_FIELDS = ['sha', 'branch', 'originUrl'] as const;
 const PATCH_TEXT_FIELDS = [
   'name',
@@ -46,19 +46,11 @@ const PATCH_TEXT_FIELDS = [
   'firstUserMessage',
 ] as const;
 
-/** The text columns a created thread's row is written with (at its first append). */
-export function assertStorableCreateParams(params: unknown): void {
-  if (params === null || typeof params !== 'object') return;
-  const p = params as Record<string, unknown>;
-  assertStorableTextFields(p, CREATE_TEXT_FIELDS, 'params');
-  assertStorableTextFields(p.gitInfo, GIT_TEXT_FIELDS, 'params.gitInfo');
-  assertStorableTextFields(p.metadata, ['cwd', 'modelProvider'], 'params.metadata');
-  if (typeof p.source === 'string') assertStorableTextFields(p, ['source'], 'params');
-}
-
 /** The text columns an explicit metadata patch writes. */
 export function assertStorablePatch(patch: unknown, where = 'patch'): void {
   assertStorableTextFields(patch, PATCH_TEXT_FIELDS, where);
+  // A plain-string source is stored as is (an object source as JSON text, which escapes both).
+  assertStorableTextFields(patch, ['source'], where);
   if (patch !== null && typeof patch === 'object') {
     assertStorableTextFields((patch as Record<string, unknown>).gitInfo, GIT_TEXT_FIELDS, `${where}.gitInfo`);
   }
@@ -78,7 +70,7 @@ export function toStorableText(value: string): string {
  */
 export function storableDerivedPatch<P extends object>(patch: P): P {
   const out: Record<string, unknown> = { ...(patch as Record<string, unknown>) };
-  for (const key of PATCH_TEXT_FIELDS) {
+  for (const key of [...PATCH_TEXT_FIELDS, 'source']) {
     const v = out[key];
     if (typeof v === 'string') out[key] = toStorableText(v);
   }

@@ -19,6 +19,7 @@ import { tenantIsolationSpec } from './specs/tenantIsolation.spec.js';
 import { idCaseSpec } from './specs/idCase.spec.js';
 import { hostileValuesSpec } from './specs/hostileValues.spec.js';
 import { rawTextSearchSpec } from './specs/rawTextSearch.spec.js';
+import { invalidInputSpec } from './specs/invalidInput.spec.js';
 
 export type { ContractHarness, ContractService, ThreadStoreFactory };
 
@@ -40,5 +41,6 @@ export function defineThreadStoreContract(name: string, factory: ThreadStoreFact
     idCaseSpec(ctx);
     hostileValuesSpec(ctx);
     rawTextSearchSpec(ctx);
+    invalidInputSpec(ctx);
   });
 }

@@ -9,8 +9,15 @@ export interface ContractService {
   forTenant(tenantId: string): ThreadStore;
 }
 
+export interface TenantQuotaPatch {
+  maxThreads: number | null;
+  maxItemBytes: number | null;
+}
+
 export interface ContractHarness {
   service: ContractService;
+  /** Set a tenant's quotas the way an operator does on this store. */
+  setQuota?(tenantId: string, quota: TenantQuotaPatch): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -23,6 +30,8 @@ export interface ContractContext {
   store(): ThreadStore;
   /** A fresh tenant id and its store. */
   tenant(): { tenantId: string; store: ThreadStore };
+  /** Set a tenant's quotas (when the store under test has them). */
+  readonly setQuota: ((tenantId: string, quota: TenantQuotaPatch) => Promise<void>) | undefined;
 }
 
 /** Registers beforeAll/afterAll in the calling describe block. */
@@ -41,6 +50,10 @@ export function useHarness(factory: ThreadStoreFactory): ContractContext {
   return {
     get service() {
       return service();
+    },
+    get setQuota() {
+      const set = harness?.setQuota;
+      return set ? (tenantId: string, quota: TenantQuotaPatch) => set(tenantId, quota) : undefined;
     },
     store: () => service().forTenant(randomUUID()),
     tenant: () => {
