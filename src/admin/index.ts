@@ -1,7 +1,7 @@
-// Owns the public surface of tenant operations: the registry (create/list/resolve, name ↔ UUID),
-// quotas and usage, purge, the owner/application role setup and its security report, and the
-// schema gate used by openThreadStore. Export of a tenant's threads is `thread-store export`
-// (src/codex), not here.
+// The operator modules on a database handle, for the CLI and the tests: the tenant registry
+// (create/list/resolve, name ↔ UUID), quotas and usage, purge, the owner/application role setup and
+// its security report. The public API of these — taking the service — is src/api/admin.ts
+// (`pg-thread-store/admin`).
 export {
   canListTenants,
   createTenant,

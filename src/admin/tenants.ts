@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { ConflictError, InvalidRequestError } from '../model/errors.js';
 import { isUuid, tenantIdSchema } from '../model/ids.js';
 import { parseOrThrow } from '../model/validate.js';
+import { quotaValueSchema as quotaValue, tenantQuotaPatchSchema } from '../model/params.js';
 import type { Database, SqlExecutor } from '../db/database.js';
 import { driverField } from '../db/errors.js';
 import { readQuota, readUsage, type TenantQuota } from './quota.js';
@@ -58,7 +59,6 @@ export function tenantIdForName(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-const quotaValue = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable();
 
 export const tenantNameSchema = z
   .string()
@@ -76,7 +76,7 @@ const createTenantSchema = z.strictObject({
   maxItemBytes: quotaValue.optional(),
 });
 
-const quotaPatchSchema = z.strictObject({ maxThreads: quotaValue.optional(), maxItemBytes: quotaValue.optional() });
+const quotaPatchSchema = tenantQuotaPatchSchema;
 
 interface TenantRow {
   id: string;
@@ -274,4 +274,14 @@ export async function tenantUsage(db: Database, tenantId: string): Promise<Tenan
     const { rows } = await tx.query<{ n: unknown }>('SELECT coalesce(sum(item_count), 0) AS n FROM thread_store.threads WHERE tenant_id = $1', [id]);
     return { tenantId: id, threads: usage.threads, items: Number(rows[0]?.n ?? 0), itemBytes: usage.itemBytes, ...quota };
   });
+}
+
+/** A quota patch checked as setTenantQuota checks it (non-negative safe integers, null lifts). */
+export function parseQuotaPatch(quota: unknown): Partial<TenantQuota> {
+  return parseOrThrow(quotaPatchSchema, quota, 'quota');
+}
+
+/** A tenant id as every call takes it (a UUID, returned lower case). */
+export function parseTenantId(tenantId: unknown): string {
+  return parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
 }

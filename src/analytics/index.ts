@@ -1,5 +1,6 @@
-// The analytics API: typed queries over the SQL views of drizzle/0004_analytics_views.sql
-// (documented in docs/ANALYTICS.md) and the per-tenant report a `stats` command prints.
+// The analytics queries on a SqlExecutor, for the CLI and the tests: typed queries over the SQL views
+// of drizzle/0004_analytics_views.sql (docs/ANALYTICS.md) and the per-tenant report `stats` prints.
+// The public API of these — taking a tenant's store or the service — is src/api/analytics.ts.
 export {
   dailyActiveThreads,
   dailyCompactions,

@@ -2,7 +2,7 @@
 // tenant with the login's own rights before the store drops to the application role.
 import type { Command } from 'commander';
 import type { Database } from '../db/database.js';
-import { openDatabase, openThreadStore, type ThreadStoreService } from '../store/openThreadStore.js';
+import { openDatabase, openPostgresService, type PostgresThreadStoreService } from '../store/openThreadStore.js';
 import { APP_ROLE, canSetRole, resolveTenantRef, type TenantRef } from '../admin/index.js';
 import type { GlobalOptions } from './main.js';
 import { tenantArg } from './commands/tenant.js';
@@ -20,8 +20,8 @@ export function openCliDatabase(options: GlobalOptions): Promise<Database> {
   return openDatabase(target(options));
 }
 
-export function openCliStore(options: GlobalOptions): Promise<ThreadStoreService> {
-  return openThreadStore(target(options));
+export function openCliStore(options: GlobalOptions): Promise<PostgresThreadStoreService> {
+  return openPostgresService(target(options));
 }
 
 /**
@@ -30,9 +30,9 @@ export function openCliStore(options: GlobalOptions): Promise<ThreadStoreService
  * id), which the application role cannot under RLS. Then every connection switches to the
  * application role, exactly as openThreadStore does by default.
  */
-export async function openCliStoreFor(options: GlobalOptions, tenant: string | undefined): Promise<{ service: ThreadStoreService; tenant: TenantRef }> {
+export async function openCliStoreFor(options: GlobalOptions, tenant: string | undefined): Promise<{ service: PostgresThreadStoreService; tenant: TenantRef }> {
   const ref = tenantArg(tenant);
-  const service = await openThreadStore({ ...target(options), role: null });
+  const service = await openPostgresService({ ...target(options), role: null });
   try {
     const resolved = await resolveTenantRef(service.database, ref);
     if (await canSetRole(service.database, APP_ROLE)) await service.database.useRole(APP_ROLE);

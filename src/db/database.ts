@@ -96,10 +96,22 @@ const poolTypes = {
 } as unknown as pg.CustomTypesConfig;
 
 export interface PostgresDatabaseOptions {
-  url: string;
+  /** Connection URL; a pool of our own is opened. */
+  url?: string;
+  /**
+   * A pool the caller already has (with its SSL and authentication): used as is and not closed by
+   * close(). Its connections get our type parsing while we hold them and their own back afterwards;
+   * `maxConnections`, `statementTimeoutMs` and `applicationName` are the pool's business then.
+   */
+  pool?: pg.Pool;
   maxConnections?: number;
   statementTimeoutMs?: number;
   applicationName?: string;
+}
+
+/** pg's Client keeps its type parsers here (the tenant pipeline reads them too). */
+interface ClientWithTypes {
+  _types?: unknown;
 }
 
 class PostgresDatabase implements Database {
@@ -107,7 +119,24 @@ class PostgresDatabase implements Database {
   readonly location: string;
   readonly pool: pg.Pool;
 
+  /** Whether the pool is ours (opened from a URL, ended by close) or the caller's. */
+  private readonly ownsPool: boolean;
+  /** The caller's pool: each connection's own type parsers while we hold it, put back on release. */
+  private readonly borrowedTypes = new WeakMap<pg.PoolClient, unknown>();
+
   constructor(options: PostgresDatabaseOptions) {
+    if (options.pool) {
+      this.pool = options.pool;
+      this.ownsPool = false;
+      const o = this.pool.options as { host?: string; port?: number; database?: string; user?: string; connectionString?: string };
+      const url = o.connectionString ? new URL(o.connectionString) : null;
+      this.location = url
+        ? `postgres://${url.username ? `${url.username}@` : ''}${url.host}${url.pathname} (caller's pool)`
+        : `postgres://${o.user ? `${o.user}@` : ''}${o.host ?? 'localhost'}${o.port ? `:${o.port}` : ''}/${o.database ?? ''} (caller's pool)`;
+      return;
+    }
+    if (!options.url) throw new InternalError('openPostgresDatabase needs a url or a pool');
+    this.ownsPool = true;
     const url = new URL(options.url);
     this.location = `postgres://${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
     this.pool = new pg.Pool({
@@ -142,7 +171,7 @@ class PostgresDatabase implements Database {
       broken = isRetryableDbError(error);
       throw transactionError(error, options.operation ?? 'transaction');
     } finally {
-      client.release(broken);
+      this.release(client, broken);
     }
   }
 
@@ -155,7 +184,7 @@ class PostgresDatabase implements Database {
       broken = isRetryableDbError(error);
       throw mapDbError(error, operation);
     } finally {
-      client.release(broken);
+      this.release(client, broken);
     }
   }
 
@@ -171,7 +200,7 @@ class PostgresDatabase implements Database {
     } catch (error) {
       throw transactionError(error, 'session');
     } finally {
-      client.release();
+      this.release(client);
     }
   }
 
@@ -185,6 +214,12 @@ class PostgresDatabase implements Database {
     } catch (error) {
       throw mapDbError(error, operation);
     }
+    if (!this.ownsPool) {
+      // Our int8 parsing while we hold the caller's connection (numbers, as on our own pool).
+      const held = client as unknown as ClientWithTypes;
+      this.borrowedTypes.set(client, held._types);
+      held._types = poolTypes;
+    }
     if (!this.pipelineChecked) {
       this.pipelineChecked = assertPipelineSupport(client).catch((error: unknown) => {
         throw new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
@@ -193,7 +228,7 @@ class PostgresDatabase implements Database {
     try {
       await this.pipelineChecked;
     } catch (error) {
-      client.release();
+      this.release(client);
       throw error;
     }
     if (this.role !== undefined && this.clientRoles.get(client) !== this.role) {
@@ -201,15 +236,37 @@ class PostgresDatabase implements Database {
         await client.query(`SET ROLE ${pg.escapeIdentifier(this.role)}`);
         this.clientRoles.set(client, this.role);
       } catch (error) {
-        client.release(true);
+        this.release(client, true);
         throw mapDbError(error, operation);
       }
     }
     return client;
   }
 
+  /**
+   * Back to the pool. A connection of the caller's pool gets its own type parsers back and, when we
+   * switched its role, RESET ROLE first (so the caller's next use runs as its own login).
+   */
+  private release(client: pg.PoolClient, broken = false): void {
+    if (this.ownsPool) {
+      client.release(broken);
+      return;
+    }
+    (client as unknown as ClientWithTypes)._types = this.borrowedTypes.get(client);
+    this.borrowedTypes.delete(client);
+    if (broken || !this.clientRoles.has(client)) {
+      client.release(broken);
+      return;
+    }
+    this.clientRoles.delete(client);
+    client.query('RESET ROLE').then(
+      () => client.release(),
+      (error: unknown) => client.release(error instanceof Error ? error : true),
+    );
+  }
+
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.ownsPool) await this.pool.end();
   }
 }
 

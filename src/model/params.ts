@@ -205,6 +205,11 @@ export const forkThreadParamsSchema = z.strictObject({
   includeArchived: z.boolean().optional(),
 });
 
+/** A tenant quota: a non-negative safe integer, or null for none. */
+export const quotaValueSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable();
+/** A change of a tenant's quotas: absent keeps a quota, null lifts it. */
+export const tenantQuotaPatchSchema = z.strictObject({ maxThreads: quotaValueSchema.optional(), maxItemBytes: quotaValueSchema.optional() });
+
 // ---- parameter types: what callers pass (z.input) and what stores receive (z.output) -----------
 
 export type CreateThreadParams = z.input<typeof createThreadParamsSchema>;

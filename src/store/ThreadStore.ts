@@ -79,3 +79,31 @@ export interface ThreadStore {
   /** A new thread whose history starts with the source's (up to `lastTurnId`), without copying rows. */
   forkThread(params: ForkThreadParams): Promise<StoredThread>;
 }
+
+/** What a service's writer did so far. */
+export interface WriterStats {
+  /** Transactions that stored appended lines (PostgreSQL: group-commit batches; in memory: appends). */
+  batches: number;
+  /** Lines they stored. */
+  items: number;
+  /** Batches retried after a transient failure (connection loss, timeout). */
+  retries: number;
+}
+
+/** What openThreadStore returns, and what the in-memory store (`pg-thread-store/memory`) is too. */
+export interface ThreadStoreService {
+  /** Where the threads live: a PostgreSQL server, the embedded PGlite, or process memory. */
+  readonly kind: 'postgres' | 'embedded' | 'memory';
+  /** The ThreadStore of one tenant: it sees and writes only that tenant's threads. */
+  forTenant(tenantId: string): ThreadStore;
+  /**
+   * Fold the text this process committed into the search index now. Never needed for correct
+   * answers (searchThreads reads unfolded lines directly); useful before a bulk search, or to
+   * measure the index's cost.
+   */
+  flushSearchIndex(): Promise<void>;
+  /** What this process's group-commit writer did so far: batches committed, items in them, retries. */
+  writerStats(): WriterStats;
+  /** Waits for queued appends, releases live claims and closes the connections. */
+  close(): Promise<void>;
+}

@@ -1,15 +1,18 @@
-// Owns opening a store: a PostgreSQL server when a URL is given (or DATABASE_URL is set), else the
-// embedded PGlite in a local data directory; migrations; the shared runtime; tenant views.
+// Owns opening a store: a PostgreSQL server when a URL or a pg.Pool is given (or DATABASE_URL is
+// set), else the embedded PGlite in a local data directory; migrations; the shared runtime; tenant
+// views; and how operator calls (src/admin, src/analytics) find the database behind a service or a
+// tenant's store.
 import { hostname } from 'node:os';
+import type pg from 'pg';
 import { tenantIdSchema, newUuidV7 } from '../model/ids.js';
 import { parseOrThrow } from '../model/validate.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db/database.js';
 import { APP_ROLE, canSetRole } from '../db/roles.js';
 import { ensureSchemaReady } from '../db/migrate.js';
-import { InvalidRequestError } from '../model/errors.js';
-import type { ThreadStore } from './ThreadStore.js';
+import { InvalidRequestError, UnsupportedError } from '../model/errors.js';
+import type { ThreadStore, ThreadStoreService } from './ThreadStore.js';
 import { DEFAULT_ITEM_LIMITS, type ItemLimits } from './shared/preparedItem.js';
-import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitWriter, type GroupCommitOptions, type WriterStats } from './postgres/groupCommitWriter.js';
+import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitWriter, type GroupCommitOptions } from './postgres/groupCommitWriter.js';
 import { beatProcess, forgetProcess } from './postgres/liveWriter.js';
 import { PostgresThreadStore } from './postgres/PostgresThreadStore.js';
 import { DEFAULT_SEARCH_INDEXER_OPTIONS, SearchIndexer, type SearchIndexerOptions } from './postgres/searchIndex.js';
@@ -19,8 +22,16 @@ export const DEFAULT_DATA_DIR = './.thread-store';
 export { APP_ROLE };
 
 export interface OpenThreadStoreOptions {
-  /** PostgreSQL URL. Default: DATABASE_URL; when neither is set, the embedded database. */
+  /** PostgreSQL URL. Default: DATABASE_URL; when neither (nor `pool`) is set, the embedded database. */
   url?: string;
+  /**
+   * A pg.Pool the application already has (its SSL, its authentication), used instead of a URL and
+   * left open by close(). Connect it as the application login (`thread-store setup-roles` makes that
+   * login's sessions start as thread_store_app): with a pool the store does not switch roles unless
+   * `role` names one — then every checkout costs a SET ROLE and a RESET ROLE. Its own settings
+   * (size, statement_timeout) apply; `maxConnections` and `statementTimeoutMs` are ignored.
+   */
+  pool?: pg.Pool;
   /** Embedded database directory (default `./.thread-store`); `':memory:'` keeps it in memory. */
   dataDir?: string;
   /**
@@ -30,7 +41,8 @@ export interface OpenThreadStoreOptions {
   migrate?: boolean;
   /**
    * Role to run as after migrating, so RLS applies even if the connecting user owns the tables.
-   * Default: `thread_store_app` when that role exists and the session may SET ROLE to it; `null` = stay.
+   * Default: `thread_store_app` when that role exists and the session may SET ROLE to it (with a
+   * caller's `pool`: stay); `null` = stay.
    */
   role?: string | null;
   maxConnections?: number;
@@ -48,22 +60,16 @@ export interface OpenThreadStoreOptions {
   now?: () => string;
 }
 
-export interface ThreadStoreService {
+export type { ThreadStoreService, WriterStats } from './ThreadStore.js';
+
+/** The PostgreSQL service: a ThreadStoreService with its database (for operator calls; not public). */
+export interface PostgresThreadStoreService extends ThreadStoreService {
+  readonly kind: 'postgres' | 'embedded';
   readonly database: Database;
-  forTenant(tenantId: string): ThreadStore;
-  /**
-   * Fold the text this process committed into the search index now. Never needed for correct
-   * answers (searchThreads reads unfolded lines directly); useful before a bulk search, or to
-   * measure the index's cost.
-   */
-  flushSearchIndex(): Promise<void>;
-  /** What this process's group-commit writer did so far: batches committed, items in them, retries. */
-  writerStats(): WriterStats;
-  /** Waits for queued appends, releases live claims and closes the connections. */
-  close(): Promise<void>;
 }
 
-export async function openDatabase(options: Pick<OpenThreadStoreOptions, 'url' | 'dataDir' | 'maxConnections' | 'statementTimeoutMs'> = {}): Promise<Database> {
+export async function openDatabase(options: Pick<OpenThreadStoreOptions, 'url' | 'pool' | 'dataDir' | 'maxConnections' | 'statementTimeoutMs'> = {}): Promise<Database> {
+  if (options.pool) return openPostgresDatabase({ pool: options.pool });
   const url = options.url ?? process.env.DATABASE_URL;
   if (url) {
     return openPostgresDatabase({
@@ -76,21 +82,26 @@ export async function openDatabase(options: Pick<OpenThreadStoreOptions, 'url' |
   return openEmbeddedDatabase(dataDir === ':memory:' ? {} : { dataDir });
 }
 
-async function resolveRole(db: Database, requested: string | null | undefined): Promise<string | null> {
-  if (requested === null) return null;
+async function resolveRole(db: Database, requested: string | null | undefined, borrowedPool: boolean): Promise<string | null> {
+  if (requested === null || (requested === undefined && borrowedPool)) return null;
   const role = requested ?? APP_ROLE;
   const ok = await canSetRole(db, role);
   if (!ok && requested !== undefined) throw new InvalidRequestError(`cannot SET ROLE ${role}: the role is missing or the user is not a member of it`, { path: 'role' });
   return ok ? role : null;
 }
 
-export async function openThreadStore(options: OpenThreadStoreOptions = {}): Promise<ThreadStoreService> {
+export function openThreadStore(options: OpenThreadStoreOptions = {}): Promise<ThreadStoreService> {
+  return openPostgresService(options);
+}
+
+/** openThreadStore, typed with the database (the CLI and the operator calls need it). */
+export async function openPostgresService(options: OpenThreadStoreOptions = {}): Promise<PostgresThreadStoreService> {
   const db = await openDatabase(options);
   try {
     // Issue #8: migrate only when the schema is behind (a non-owner application role cannot run
     // DDL at all); with migrate: false a schema that is behind is a clear error, not a later crash.
     await ensureSchemaReady(db, { migrate: options.migrate ?? true });
-    const role = await resolveRole(db, options.role);
+    const role = await resolveRole(db, options.role, options.pool !== undefined);
     if (role) await db.useRole(role);
   } catch (error) {
     await db.close();
@@ -99,7 +110,7 @@ export async function openThreadStore(options: OpenThreadStoreOptions = {}): Pro
   return createService(db, options);
 }
 
-export function createService(db: Database, options: OpenThreadStoreOptions = {}): ThreadStoreService {
+export function createService(db: Database, options: OpenThreadStoreOptions = {}): PostgresThreadStoreService {
   const leaseMs = options.leaseMs ?? 30_000;
   const ownerId = `${hostname()}:${process.pid}:${newUuidV7()}`;
   const writer = new GroupCommitWriter(db, { ...DEFAULT_GROUP_COMMIT_OPTIONS, ...options.groupCommit });
@@ -134,7 +145,8 @@ export function createService(db: Database, options: OpenThreadStoreOptions = {}
     if (registered) void beat().catch(() => {});
   }, Math.max(50, Math.floor(leaseMs / 3)));
   heartbeat.unref();
-  return {
+  const service: PostgresThreadStoreService = {
+    kind: db.kind,
     database: db,
     forTenant(tenantId: string): ThreadStore {
       return new PostgresThreadStore(parseOrThrow(tenantIdSchema, tenantId, 'tenantId'), runtime);
@@ -171,4 +183,26 @@ export function createService(db: Database, options: OpenThreadStoreOptions = {}
       await db.close();
     },
   };
+  POSTGRES_SERVICES.add(service);
+  return service;
+}
+
+/** The services createService made: what databaseOf recognizes. */
+const POSTGRES_SERVICES = new WeakSet<object>();
+
+/** The database behind a service; Unsupported for a service without one (the in-memory store). */
+export function databaseOf(service: ThreadStoreService, operation: string): Database {
+  if (!POSTGRES_SERVICES.has(service)) throw new UnsupportedError(`${operation} (needs PostgreSQL; this service is ${describeKind(service)})`);
+  return (service as PostgresThreadStoreService).database;
+}
+
+/** The database and tenant behind a tenant's store; Unsupported for a store without a database. */
+export function tenantDatabaseOf(store: ThreadStore, operation: string): { db: Database; tenantId: string } {
+  if (!(store instanceof PostgresThreadStore)) throw new UnsupportedError(`${operation} (needs PostgreSQL; this store is not a PostgreSQL tenant store)`);
+  return { db: store.database, tenantId: store.tenantId };
+}
+
+function describeKind(service: unknown): string {
+  const kind = (service as { kind?: unknown } | null)?.kind;
+  return typeof kind === 'string' ? `'${kind}'` : 'not one of pg-thread-store';
 }

@@ -18,7 +18,7 @@ import {
   threadWindows,
 } from '../../src/analytics/index.js';
 import type { Database, SqlExecutor } from '../../src/db/database.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import {
   expectedDailyActiveThreads,
@@ -51,7 +51,7 @@ const VIEWS = [
 ];
 
 let test: TestDatabase;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 let owner: Database;
 const sample: Record<string, SampleThread[]> = {
   [TENANT_A]: sampleThreads((i) => i % 3),

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCodexHome, type ImportSummary } from '../../src/codex/import/index.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { sampleFileFor } from '../helpers/sample.js';
 
@@ -20,7 +20,7 @@ const DUPLICATE = '01a20db4-3315-7403-8a1d-6ea797264461';
 const UNREADABLE = '01a20db4-aaaa-7aaa-8aaa-aaaaaaaaaaaa';
 
 let test: TestDatabase;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 let home: string;
 let summary: ImportSummary;
 const day = () => join(home, 'sessions', '2026', '11', '24');

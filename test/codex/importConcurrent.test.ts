@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { importCodexHome, type ImportSummary } from '../../src/codex/import/index.js';
 import type { Database } from '../../src/db/database.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { runCliProcess } from '../cli/helpers.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { dumpTenant, SAMPLE_HOME } from './helpers.js';
 
 let test: TestDatabase;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 let owner: Database;
 /** The tenant a single, uncontested import fills: the reference end state. */
 const reference = randomUUID();

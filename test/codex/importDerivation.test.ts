@@ -10,12 +10,12 @@ import type { Database } from '../../src/db/database.js';
 import { importCodexHome } from '../../src/codex/import/index.js';
 import { DETACHED_SEQ_BASE, readManifest } from '../../src/codex/import/manifest.js';
 import type { StoredThread } from '../../src/model/thread.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { codexThreads, SAMPLE_HOME } from './helpers.js';
 
 let test: TestDatabase;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 let owner: Database;
 const tenant = randomUUID();
 const withState = randomUUID();

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCodexHome, SIDECAR_FILE, type ImportSummary } from '../../src/codex/import/index.js';
 import { LiveThread } from '../../src/live/LiveThread.js';
 import { MAX_JSON_DEPTH } from '../../src/model/jsonValue.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { sampleFileFor } from '../helpers/sample.js';
 
@@ -25,7 +25,7 @@ const UPPER = '01a20db4-1e3b-7923-9f53-23837db4b2a5';
 const rolloutName = (id: string, suffix = '.jsonl') => `rollout-2026-11-24T13-17-40-${id}${suffix}`;
 
 let test: TestDatabase;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 let home: string;
 let outside: string;
 let summary: ImportSummary;

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCodexHome } from '../../src/codex/import/index.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { sampleFileFor } from '../helpers/sample.js';
 import { SAMPLE_HOME } from './helpers.js';
 
 let test: TestDatabase;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 let home: string;
 const tenant = randomUUID();
 const GROWN = '01a20db4-1043-78d3-8e6e-3373c24f660e';

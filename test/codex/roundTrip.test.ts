@@ -20,12 +20,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { exportCodexHome } from '../../src/codex/export/index.js';
 import { importCodexHome } from '../../src/codex/import/index.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { dumpTenant, jsonEqual, jsonLines, listFiles, SAMPLE_HOME, SAMPLES } from './helpers.js';
 
 let test: TestDatabase;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 let owner: Database;
 let dir: string;
 const tenantA = randomUUID();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { mapDbError, openEmbeddedDatabase, openPostgresDatabase, type Database } from '../../src/db/database.js';
 import { SET_TENANT_SCOPE, tenantScopeValue } from '../../src/db/tenantPipeline.js';
 import { migrate } from '../../src/db/migrate.js';
-import { createService, type OpenThreadStoreOptions, type ThreadStoreService } from '../../src/store/openThreadStore.js';
+import { createService, type OpenThreadStoreOptions, type PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 
 export interface TestDatabase {
   /** Connection URL of this file's database, or null in embedded mode. */
@@ -16,7 +16,7 @@ export interface TestDatabase {
   /** A new connection to this file's database as the owner (superuser) — for raw assertions. */
   openOwner(): Promise<Database>;
   /** A store on this file's database, running as the non-owner application role. */
-  openStore(options?: OpenThreadStoreOptions): Promise<ThreadStoreService>;
+  openStore(options?: OpenThreadStoreOptions): Promise<PostgresThreadStoreService>;
   drop(): Promise<void>;
 }
 
@@ -59,7 +59,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   // Embedded: one in-memory PGlite per file, shared by the owner handle and the store.
   const db = await openEmbeddedDatabase({});
   await migrate(db);
-  let store: ThreadStoreService | null = null;
+  let store: PostgresThreadStoreService | null = null;
   return {
     url: null,
     mode: 'embedded',
@@ -81,14 +81,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export interface TestStore {
   readonly test: TestDatabase;
   /** The store service, as the application role. */
-  readonly service: ThreadStoreService;
+  readonly service: PostgresThreadStoreService;
   /** The owner's connection, for raw assertions (only with `{ owner: true }`). */
   readonly owner: Database;
 }
 
 /** Registers the file's beforeAll/afterAll; read the fields inside tests (they are set by beforeAll). */
 export function useTestStore(options: { owner?: boolean } = {}): TestStore {
-  const ctx = {} as { test: TestDatabase; service: ThreadStoreService; owner: Database };
+  const ctx = {} as { test: TestDatabase; service: PostgresThreadStoreService; owner: Database };
   beforeAll(async () => {
     ctx.test = await createTestDatabase();
     ctx.service = await ctx.test.openStore();

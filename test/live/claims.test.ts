@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConflictError } from '../../src/model/errors.js';
 import { newUuidV7 } from '../../src/model/ids.js';
 import type { CreateThreadParams } from '../../src/model/params.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { LiveThread } from '../../src/live/LiveThread.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { expireClaimOwner, responseMessage, sleep, startChildWriter, storedItems } from './helpers.js';
@@ -15,8 +15,8 @@ import { expireClaimOwner, responseMessage, sleep, startChildWriter, storedItems
 const SERVER = inject('serverUrl') !== null;
 
 let test: TestDatabase;
-let one: ThreadStoreService;
-let two: ThreadStoreService;
+let one: PostgresThreadStoreService;
+let two: PostgresThreadStoreService;
 
 beforeAll(async () => {
   test = await createTestDatabase();

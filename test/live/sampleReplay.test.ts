@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRecord, type RolloutLine } from '../../src/model/rolloutLine.js';
 import type { StoredThread } from '../../src/model/thread.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { enumToString } from '../../src/history/metadataSync.js';
 import { ThreadManager } from '../../src/manager/ThreadManager.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -35,7 +35,7 @@ const APP_GIT_PATCHED = '01a20db4-2fd2-73b2-8469-9ee3a6083c36';
 const APP_REVERT = '01a20db4-2949-7ec3-a928-5a9d22637266';
 
 let test: TestDatabase;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 const replayed = new Map<string, StoredThread>();
 const rows = loadSqliteThreads().sort((a, b) => a.created_at_ms - b.created_at_ms);
 let replayStarted = 0;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { isThreadStoreError } from '../../src/model/errors.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
 import { createTenant } from '../../src/admin/index.js';
 import { LiveThread } from '../../src/live/LiveThread.js';
@@ -44,7 +44,7 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 describe('hostile input (application role)', () => {
   let test: TestDatabase;
   let owner: Database;
-  let service: ThreadStoreService;
+  let service: PostgresThreadStoreService;
   let store: ThreadStore;
   const tenantId = randomUUID();
   const named = new Map<string, string>();

@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createParams, listAll, message } from '../contract/helpers.js';
@@ -73,7 +73,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 describe('tenant isolation property (application role)', () => {
   let test: TestDatabase;
   let owner: Database;
-  let service: ThreadStoreService;
+  let service: PostgresThreadStoreService;
   const tally: Tally = { ops: 0, crossTenantNotFound: 0, byKind: {} };
   const allTenants: string[] = [];
 

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { isThreadStoreError } from '../../src/model/errors.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import {
   createTenant,
   getTenant,
@@ -41,7 +41,7 @@ async function code(promise: Promise<unknown>): Promise<string> {
 describe('tenant operations', () => {
   let test: TestDatabase;
   let owner: Database;
-  let service: ThreadStoreService;
+  let service: PostgresThreadStoreService;
   const unique = () => `t-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, NamedStatement } from '../../src/db/database.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { APP_ROLE, seedTenant } from './helpers.js';
 
@@ -35,7 +35,7 @@ const PLAN_MODE: NamedStatement = {
 describe('Database.pipeline and tenantQuery (one round trip, application role)', () => {
   let test: TestDatabase;
   let owner: Database;
-  let service: ThreadStoreService;
+  let service: PostgresThreadStoreService;
   let app: Database;
   const tenants = [randomUUID(), randomUUID(), randomUUID()];
   const seeded = new Map<string, string[]>();

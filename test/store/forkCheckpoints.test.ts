@@ -5,14 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconstructHistory } from '../../src/history/index.js';
 import { readCompacted } from '../../src/model/compacted.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import type { ThreadStore } from '../../src/store/ThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { readLines, sampleFileFor } from '../helpers/sample.js';
 
 const APP_COMPACT = '01a20db4-26e8-75f0-968a-c177fae5649a';
 let test: TestDatabase;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 let store: ThreadStore;
 let sourceId: string;
 let turnIds: string[];

@@ -4,14 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, NamedStatement } from '../../src/db/database.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { listThreads } from '../../src/store/postgres/listThreads.js';
 import type { ListThreadsParams } from '../../src/model/params.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let test: TestDatabase;
 let owner: Database;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 const tenant = randomUUID();
 
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import { importCodexHome } from '../../src/codex/import/index.js';
 import type { Database } from '../../src/db/database.js';
 import { reconstructHistory } from '../../src/history/index.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
-import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
+import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { fastResume } from '../../src/store/postgres/reconstructHistory.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { readLines, sampleFileFor } from '../helpers/sample.js';
@@ -27,7 +27,7 @@ const CHECKPOINT = 55;
 
 let test: TestDatabase;
 let owner: Database;
-let service: ThreadStoreService;
+let service: PostgresThreadStoreService;
 let home: string;
 let file: string;
 const tenant = randomUUID();

@@ -7,26 +7,27 @@ import { InvalidRequestError, ThreadNotFoundError } from '../../model/errors.js'
 import { tenantIdSchema } from '../../model/ids.js';
 import { parseOrThrow } from '../../model/validate.js';
 import { isEmptyPatch, type ThreadMetadataPatch } from '../../model/patch.js';
-import type {
-  ItemPage,
-  ParsedCreateThreadParams,
-  ParsedForkThreadParams,
-  ParsedListItemsParams,
-  ParsedListThreadsParams,
-  ParsedListTurnsParams,
-  ParsedLoadThreadHistoryParams,
-  ParsedReadThreadParams,
-  ParsedResumeThreadParams,
-  ParsedSearchThreadsParams,
-  ThreadPage,
-  ThreadSearchPage,
-  TurnPage,
+import {
+  tenantQuotaPatchSchema,
+  type ItemPage,
+  type ParsedCreateThreadParams,
+  type ParsedForkThreadParams,
+  type ParsedListItemsParams,
+  type ParsedListThreadsParams,
+  type ParsedListTurnsParams,
+  type ParsedLoadThreadHistoryParams,
+  type ParsedReadThreadParams,
+  type ParsedResumeThreadParams,
+  type ParsedSearchThreadsParams,
+  type ThreadPage,
+  type ThreadSearchPage,
+  type TurnPage,
 } from '../../model/params.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import { encodeLine, type PreparedItem } from '../../model/storedLine.js';
 import { TurnTracker, projectTurns } from '../../history/turns.js';
 import { ThreadStoreBoundary } from '../boundary.js';
-import type { StoredHistoryReconstruction, ThreadStore } from '../ThreadStore.js';
+import type { StoredHistoryReconstruction, ThreadStore, ThreadStoreService, WriterStats } from '../ThreadStore.js';
 import { TRANSFER, type ThreadTransfer } from '../transfer.js';
 import { DEFAULT_ITEM_LIMITS, searchTextOf, type ItemLimits } from '../shared/preparedItem.js';
 import { buildSessionMetaLine } from '../shared/sessionMeta.js';
@@ -59,7 +60,7 @@ export interface MemoryTenantUsage {
  * tenant. A ThreadStoreService like openThreadStore's (the contract suite runs against both); the
  * operator calls that make sense without a database hang off it (quotas, usage, purge).
  */
-export class InMemoryThreadStoreService {
+export class InMemoryThreadStoreService implements ThreadStoreService {
   readonly kind = 'memory' as const;
   private readonly tenants = new Map<string, TenantState>();
   private readonly limits: ItemLimits;
@@ -87,7 +88,11 @@ export class InMemoryThreadStoreService {
   /** Set (or, with null, lift) a tenant's quotas; absent fields stay. */
   setTenantQuota(tenantId: string, quota: Partial<MemoryQuota>): MemoryQuota {
     const state = this.state(tenantId);
-    state.quota = { ...state.quota, ...quota };
+    const patch = parseOrThrow(tenantQuotaPatchSchema, quota, 'quota');
+    state.quota = {
+      maxThreads: patch.maxThreads === undefined ? state.quota.maxThreads : patch.maxThreads,
+      maxItemBytes: patch.maxItemBytes === undefined ? state.quota.maxItemBytes : patch.maxItemBytes,
+    };
     return { ...state.quota };
   }
 
@@ -110,7 +115,7 @@ export class InMemoryThreadStoreService {
   async flushSearchIndex(): Promise<void> {}
 
   /** Appends that stored lines (`batches`) and the lines they stored; the in-memory store never retries. */
-  writerStats(): { batches: number; items: number; retries: number } {
+  writerStats(): WriterStats {
     return { ...this.stats };
   }
 

@@ -23,7 +23,7 @@ import type {
 import type { HistoryMode, StoredThread, StoredThreadHistory } from '../../model/thread.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { PreparedItem } from '../../model/storedLine.js';
-import type { SqlExecutor } from '../../db/database.js';
+import type { Database, SqlExecutor } from '../../db/database.js';
 import { ThreadStoreBoundary } from '../boundary.js';
 import type { StoredHistoryReconstruction } from '../ThreadStore.js';
 import { TRANSFER, type ThreadTransfer } from '../transfer.js';
@@ -60,6 +60,11 @@ export class PostgresThreadStore extends ThreadStoreBoundary {
 
   protected now(): string {
     return this.runtime.now();
+  }
+
+  /** The database this tenant's store reads and writes (for the operator calls that take the store). */
+  get database(): Database {
+    return this.runtime.db;
   }
 
   [TRANSFER](): ThreadTransfer {
