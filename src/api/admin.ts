@@ -106,7 +106,7 @@ export function tenantUsage(service: ThreadStoreService, tenantId: string): Prom
 export function purgeTenant(service: ThreadStoreService, tenantId: string, options: purge.PurgeOptions = {}): Promise<purge.PurgeResult> {
   return call('purgeTenant', async () => {
     if (service instanceof InMemoryThreadStoreService) {
-      const { threads } = service.purgeTenant(tenantId);
+      const { threads } = service.purgeTenant(tenantId, { keepTenant: options.keepTenant === true });
       const deleted = { thread_writers: 0, threads, thread_items: 0, thread_checkpoints: 0, thread_spawn_edges: 0, tenant_clocks: 0, tenants: 0 };
       return { tenantId: tenants.parseTenantId(tenantId), deleted, batches: 1, complete: true };
     }

@@ -104,10 +104,10 @@ export class InMemoryThreadStoreService implements ThreadStoreService {
   }
 
   /** Forget everything of a tenant (its live writers included): what purgeTenant does on PostgreSQL. */
-  purgeTenant(tenantId: string): { threads: number } {
-    const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
-    const threads = this.tenants.get(id)?.threads.size ?? 0;
-    this.tenants.delete(id);
+  purgeTenant(tenantId: string, options: { keepTenant?: boolean } = {}): { threads: number } {
+    const state = this.tenants.get(parseOrThrow(tenantIdSchema, tenantId, 'tenantId'));
+    const threads = state?.threads.size ?? 0;
+    state?.reset({ keepQuota: options.keepTenant === true });
     return { threads };
   }
 

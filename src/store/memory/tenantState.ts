@@ -54,8 +54,17 @@ export class TenantState {
   readonly live = new Map<string, LiveWriter>();
   /** Spawn edges: child thread id → its parent and the edge's status. */
   readonly spawnEdges = new Map<string, SpawnEdgeState>();
-  readonly clock = new TimestampClock();
+  clock = new TimestampClock();
   quota: MemoryQuota = { maxThreads: null, maxItemBytes: null };
+
+  /** Forget everything (a purge): every handle of the tenant sees an empty tenant from now on. */
+  reset(options: { keepQuota?: boolean } = {}): void {
+    this.threads.clear();
+    this.live.clear();
+    this.spawnEdges.clear();
+    this.clock = new TimestampClock();
+    if (!options.keepQuota) this.quota = { maxThreads: null, maxItemBytes: null };
+  }
 
   childrenOf(parentId: string): string[] {
     const out: string[] = [];
