@@ -43,20 +43,20 @@ const EXCEPTIONS: Record<string, readonly string[]> = {
 /** Packages the pure layers may use. */
 const PURE_PACKAGES = new Set(['zod', 'uuid']);
 
-export function layerOf(path: string): Layer | null {
+function layerOf(path: string): Layer | null {
   if (path === 'index.ts') return 'api';
   const top = path.split('/')[0]!;
   return (Object.keys(ALLOWED) as Layer[]).includes(top as Layer) ? (top as Layer) : null;
 }
 
-export interface Import {
+interface Import {
   from: string;
   specifier: string;
   /** Resolved path under src/ (relative imports only). */
   target: string | null;
 }
 
-export function importsOf(path: string, text: string): Import[] {
+function importsOf(path: string, text: string): Import[] {
   const out: Import[] = [];
   const re = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
   for (const m of text.matchAll(re)) {
@@ -68,7 +68,7 @@ export function importsOf(path: string, text: string): Import[] {
 }
 
 /** Every violation among `imports`, as `from → target (reason)`. */
-export function violations(imports: readonly Import[]): string[] {
+function violations(imports: readonly Import[]): string[] {
   const out: string[] = [];
   for (const { from, specifier, target } of imports) {
     const layer = layerOf(from);
