@@ -33,6 +33,14 @@ describe('thread-store as a subprocess', () => {
     expect(r.stdout).toContain('items:   912 (+18 kept from revert tails)');
   }, 60_000);
 
+  it('doctor: a migrated store is healthy (writer_processes holds no tenant data, so no row security), exit 0', async () => {
+    const r = await runCliProcess(target, ['doctor', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ healthy: true, itemPartitions: 16, pendingMigrations: [] });
+    expect(report.rowLevelSecurity.filter((t: { rls: boolean }) => !t.rls).map((t: { table: string }) => t.table)).toEqual(['writer_processes']);
+  }, 60_000);
+
   it('a second import changes nothing', async () => {
     const r = await runCliProcess(target, ['import', SAMPLE_HOME, '--tenant', 'acme', '--json']);
     expect(r.code).toBe(0);

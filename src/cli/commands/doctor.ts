@@ -2,6 +2,7 @@
 // and row-level security status, so an operator can see at a glance that the store is sound.
 import type { Command } from 'commander';
 import { schemaStatus } from '../../db/migrate.js';
+import { TABLES_WITHOUT_TENANT_DATA, THREAD_ITEM_PARTITIONS } from '../../db/schema/index.js';
 import { globalOptions, openCliDatabase } from '../connect.js';
 
 interface TableSecurity {
@@ -35,7 +36,9 @@ export function registerDoctor(program: Command): void {
           ).rows;
           return { version, partitions, tables };
         });
-        const healthy = status.pendingMigrations.length === 0 && report.partitions === 16 && report.tables.every((t) => t.rls && t.forced && t.policies > 0);
+        // Tables without tenant data (writer_processes: process ids and times) need no row security.
+        const secured = (t: TableSecurity) => TABLES_WITHOUT_TENANT_DATA.includes(t.table) || (t.rls && t.forced && t.policies > 0);
+        const healthy = status.pendingMigrations.length === 0 && report.partitions === THREAD_ITEM_PARTITIONS && report.tables.every(secured);
         const out = { location: db.location, kind: db.kind, server: report.version, ...status, itemPartitions: report.partitions, rowLevelSecurity: report.tables, healthy };
         if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
         else {
@@ -45,7 +48,11 @@ export function registerDoctor(program: Command): void {
             `schema:      ${status.appliedMigrations.length} applied${status.pendingMigrations.length ? `, pending: ${status.pendingMigrations.join(', ')}` : ', up to date'}`,
             `partitions:  thread_items has ${report.partitions} hash partitions`,
             `row security:`,
-            ...report.tables.map((t) => `  ${t.table.padEnd(22)} ${t.rls ? 'enabled' : 'DISABLED'}${t.forced ? ', forced' : ', NOT forced'}, ${t.policies} polic${t.policies === 1 ? 'y' : 'ies'}`),
+            ...report.tables.map((t) =>
+              TABLES_WITHOUT_TENANT_DATA.includes(t.table)
+                ? `  ${t.table.padEnd(22)} no tenant data, no row security needed`
+                : `  ${t.table.padEnd(22)} ${t.rls ? 'enabled' : 'DISABLED'}${t.forced ? ', forced' : ', NOT forced'}, ${t.policies} polic${t.policies === 1 ? 'y' : 'ies'}`,
+            ),
             `status:      ${healthy ? 'ok' : 'PROBLEMS FOUND'}`,
           ];
           process.stdout.write(`${lines.join('\n')}\n`);
