@@ -17,6 +17,9 @@ import { parseOrThrow } from '../model/validate.js';
 import { quotaValueSchema as quotaValue, tenantQuotaPatchSchema } from '../model/params.js';
 import type { Database, SqlExecutor } from '../db/database.js';
 import { driverField } from '../db/errors.js';
+import { eq, sql } from 'drizzle-orm';
+import { run } from '../db/query.js';
+import { tenants } from '../db/schema/threads.js';
 import { readQuota, readUsage, type TenantQuota } from './quota.js';
 import { textColumnProblem } from '../model/textGuard.js';
 
@@ -78,24 +81,11 @@ const createTenantSchema = z.strictObject({
 
 const quotaPatchSchema = tenantQuotaPatchSchema;
 
-interface TenantRow {
-  id: string;
-  name: string | null;
-  max_threads: unknown;
-  max_item_bytes: unknown;
-  created_at: Date | string;
-}
-
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** A tenants row as drizzle's query builder returns it (src/db/schema/threads.ts). */
+type TenantRow = typeof tenants.$inferSelect;
 
 function rowToTenant(row: TenantRow): Tenant {
-  return {
-    id: row.id,
-    name: row.name,
-    maxThreads: num(row.max_threads),
-    maxItemBytes: num(row.max_item_bytes),
-    createdAt: new Date(row.created_at).toISOString(),
-  };
+  return { id: row.id, name: row.name, maxThreads: row.maxThreads, maxItemBytes: row.maxItemBytes, createdAt: row.createdAt.toISOString() };
 }
 
 function inTenant<T>(db: Database, tenantId: string, operation: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -109,12 +99,13 @@ export async function createTenant(db: Database, input: CreateTenantParams): Pro
   const id = params.id ?? tenantIdForName(params.name);
   try {
     return await inTenant(db, id, 'createTenant', async (tx) => {
-      const { rows } = await tx.query<TenantRow>(
-        `INSERT INTO thread_store.tenants (id, name, max_threads, max_item_bytes) VALUES ($1, $2, $3, $4)
-         RETURNING id, name, max_threads, max_item_bytes, created_at`,
-        [id, params.name, params.maxThreads ?? null, params.maxItemBytes ?? null],
+      const [row] = await run(tx, (db) =>
+        db
+          .insert(tenants)
+          .values({ id, name: params.name, maxThreads: params.maxThreads ?? null, maxItemBytes: params.maxItemBytes ?? null })
+          .returning(),
       );
-      return rowToTenant(rows[0]!);
+      return rowToTenant(row!);
     });
   } catch (error) {
     // The unique index is checked across tenants (RLS does not hide index entries), so a taken
@@ -132,8 +123,8 @@ export async function createTenant(db: Database, input: CreateTenantParams): Pro
 export async function getTenant(db: Database, tenantId: string): Promise<Tenant | null> {
   const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
   return inTenant(db, id, 'getTenant', async (tx) => {
-    const { rows } = await tx.query<TenantRow>('SELECT id, name, max_threads, max_item_bytes, created_at FROM thread_store.tenants WHERE id = $1', [id]);
-    return rows[0] ? rowToTenant(rows[0]) : null;
+    const [row] = await run(tx, (db) => db.select().from(tenants).where(eq(tenants.id, id)));
+    return row ? rowToTenant(row) : null;
   });
 }
 
@@ -155,7 +146,7 @@ export async function listTenants(db: Database): Promise<Tenant[]> {
     throw new InvalidRequestError('listing tenants needs the role that owns thread_store.tenants (or a superuser); the application role sees only the tenant of its transaction');
   }
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<TenantRow>('SELECT id, name, max_threads, max_item_bytes, created_at FROM thread_store.tenants ORDER BY name NULLS LAST, id');
+    const rows = await run(tx, (db) => db.select().from(tenants).orderBy(sql`${tenants.name} NULLS LAST`, tenants.id));
     return rows.map(rowToTenant);
   }, { operation: 'listTenants' });
 }
@@ -222,8 +213,8 @@ export async function resolveTenantRef(db: Database, ref: string): Promise<Tenan
   if (atDefault && atDefault.name === name) return { id: defaultId, name, tenant: atDefault, via: 'registry' };
   if (await canListTenants(db)) {
     const found = await db.transaction(async (tx) => {
-      const { rows } = await tx.query<TenantRow>('SELECT id, name, max_threads, max_item_bytes, created_at FROM thread_store.tenants WHERE name = $1', [name]);
-      return rows[0] ? rowToTenant(rows[0]) : null;
+      const [row] = await run(tx, (db) => db.select().from(tenants).where(eq(tenants.name, name)));
+      return row ? rowToTenant(row) : null;
     }, { operation: 'resolveTenant' });
     if (found) return { id: found.id, name, tenant: found, via: 'registry' };
   } else if (await nameTakenElsewhere(db, name)) {
@@ -253,15 +244,19 @@ export async function setTenantQuota(db: Database, tenantId: string, quota: Part
   const id = parseOrThrow(tenantIdSchema, tenantId, 'tenantId');
   const q = parseOrThrow(quotaPatchSchema, quota, 'quota');
   return inTenant(db, id, 'setTenantQuota', async (tx) => {
-    const { rows } = await tx.query<TenantRow>(
-      `INSERT INTO thread_store.tenants AS t (id, max_threads, max_item_bytes) VALUES ($1, $2, $3)
-       ON CONFLICT (id) DO UPDATE SET
-         max_threads = CASE WHEN $4 THEN excluded.max_threads ELSE t.max_threads END,
-         max_item_bytes = CASE WHEN $5 THEN excluded.max_item_bytes ELSE t.max_item_bytes END
-       RETURNING id, name, max_threads, max_item_bytes, created_at`,
-      [id, q.maxThreads ?? null, q.maxItemBytes ?? null, q.maxThreads !== undefined, q.maxItemBytes !== undefined],
+    // Only the quotas given change; with none given the row is still created (and returned).
+    const set = {
+      ...(q.maxThreads !== undefined ? { maxThreads: q.maxThreads } : {}),
+      ...(q.maxItemBytes !== undefined ? { maxItemBytes: q.maxItemBytes } : {}),
+    };
+    const [row] = await run(tx, (db) =>
+      db
+        .insert(tenants)
+        .values({ id, maxThreads: q.maxThreads ?? null, maxItemBytes: q.maxItemBytes ?? null })
+        .onConflictDoUpdate({ target: tenants.id, set: Object.keys(set).length > 0 ? set : { maxThreads: sql`${tenants.maxThreads}` } })
+        .returning(),
     );
-    return rowToTenant(rows[0]!);
+    return rowToTenant(row!);
   });
 }
 

@@ -23,7 +23,10 @@ import type {
 import type { HistoryMode, StoredThread, StoredThreadHistory } from '../../model/thread.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { PreparedItem } from '../../model/storedLine.js';
+import { and, eq, type SQL } from 'drizzle-orm';
 import type { Database, SqlExecutor } from '../../db/database.js';
+import { run } from '../../db/query.js';
+import { threads } from '../../db/schema/threads.js';
 import { ThreadStoreBoundary } from '../boundary.js';
 import type { StoredHistoryReconstruction } from '../ThreadStore.js';
 import { TRANSFER, type ThreadTransfer } from '../transfer.js';
@@ -77,6 +80,11 @@ export class PostgresThreadStore extends ThreadStoreBoundary {
 
   private tx<T>(operation: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.runtime.db.transaction(fn, { tenantId: this.tenantId, operation });
+  }
+
+  /** `threads` row of `threadId` in this tenant, for the query builder. */
+  private thread(threadId: string): SQL | undefined {
+    return and(eq(threads.tenantId, this.tenantId), eq(threads.id, threadId));
   }
 
   private live(threadId: string): LiveWriterState {
@@ -277,7 +285,7 @@ export class PostgresThreadStore extends ThreadStoreBoundary {
       const row = await findThreadRow(tx, this.tenantId, threadId, true);
       if (!row) throw new ThreadNotFoundError(threadId);
       if (row.archived_at !== null) throw new InvalidRequestError(`thread ${threadId} is already archived`);
-      await tx.query('UPDATE thread_store.threads SET archived_at = $3 WHERE tenant_id = $1 AND id = $2', [this.tenantId, threadId, now]);
+      await run(tx, (db) => db.update(threads).set({ archivedAt: new Date(now) }).where(this.thread(threadId)));
     });
   }
 
@@ -287,7 +295,7 @@ export class PostgresThreadStore extends ThreadStoreBoundary {
       const row = await findThreadRow(tx, this.tenantId, threadId, true);
       if (!row) throw new ThreadNotFoundError(threadId);
       if (row.archived_at === null) throw new InvalidRequestError(`thread ${threadId} is not archived`);
-      await tx.query('UPDATE thread_store.threads SET archived_at = NULL WHERE tenant_id = $1 AND id = $2', [this.tenantId, threadId]);
+      await run(tx, (db) => db.update(threads).set({ archivedAt: null }).where(this.thread(threadId)));
       // Unarchiving counts as activity (Codex touches the file's mtime).
       const updated = await applyPatch(tx, this.tenantId, threadId, { updatedAt: now }, true);
       return rowToThread(updated!);

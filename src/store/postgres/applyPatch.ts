@@ -1,30 +1,38 @@
 // Owns the SQL that applies a ThreadMetadataPatch literally to one threads row: present fields
 // set, clears write NULL, git per field, tokenUsage also sets tokens_used, updated_at through the
-// per-tenant clock, recency only forward. Column names come from a fixed table, never from input.
+// per-tenant clock, recency only forward. Column names come from the drizzle schema, never from input.
 import type { ThreadMetadataPatch } from '../../model/patch.js';
 import type { SqlExecutor } from '../../db/database.js';
 import { sourceToColumn, type ThreadRowRecord } from './threadRow.js';
+import { threads } from '../../db/schema/threads.js';
+import { arrayElementType, columnName, type ColumnKey } from '../../db/schema/columns.js';
 
-const SIMPLE_COLUMNS: [keyof ThreadMetadataPatch, string, string?][] = [
-  ['name', 'name'],
-  ['rolloutPath', 'rollout_path'],
-  ['preview', 'preview'],
-  ['title', 'title'],
-  ['modelProvider', 'model_provider'],
-  ['model', 'model'],
-  ['reasoningEffort', 'reasoning_effort'],
-  ['createdAt', 'created_at', 'timestamptz'],
-  ['threadSource', 'thread_source'],
-  ['agentNickname', 'agent_nickname'],
-  ['agentRole', 'agent_role'],
-  ['agentPath', 'agent_path'],
-  ['cwd', 'cwd'],
-  ['cliVersion', 'cli_version'],
-  ['approvalMode', 'approval_mode'],
-  ['firstUserMessage', 'first_user_message'],
-  ['memoryMode', 'memory_mode'],
-  ['historyMode', 'history_mode'],
-];
+/** Patch fields written as they are to the column of the same property (names and types from the schema). */
+const SIMPLE_KEYS = [
+  'name',
+  'rolloutPath',
+  'preview',
+  'title',
+  'modelProvider',
+  'model',
+  'reasoningEffort',
+  'createdAt',
+  'threadSource',
+  'agentNickname',
+  'agentRole',
+  'agentPath',
+  'cwd',
+  'cliVersion',
+  'approvalMode',
+  'firstUserMessage',
+  'memoryMode',
+  'historyMode',
+] as const satisfies readonly (keyof ThreadMetadataPatch & ColumnKey<typeof threads>)[];
+
+const SIMPLE_COLUMNS: [keyof ThreadMetadataPatch, string, string?][] = SIMPLE_KEYS.map((k) => {
+  const type = arrayElementType(threads, k);
+  return [k, columnName(threads, k), type === 'timestamptz' ? type : undefined];
+});
 
 export interface PatchStatement {
   text: string;
