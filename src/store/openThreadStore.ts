@@ -9,7 +9,7 @@ import { parseOrThrow } from '../model/validate.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db/database.js';
 import { APP_ROLE, canSetRole } from '../db/roles.js';
 import { ensureSchemaReady } from '../db/migrate.js';
-import { InvalidRequestError, UnsupportedError } from '../model/errors.js';
+import { InvalidRequestError, UnsupportedError, toThreadStoreError } from '../model/errors.js';
 import type { ThreadStore, ThreadStoreService } from './ThreadStore.js';
 import { DEFAULT_ITEM_LIMITS, type ItemLimits } from './shared/preparedItem.js';
 import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitWriter, type GroupCommitOptions } from './postgres/groupCommitWriter.js';
@@ -96,7 +96,14 @@ export function openThreadStore(options: OpenThreadStoreOptions = {}): Promise<T
 
 /** openThreadStore, typed with the database (the CLI and the operator calls need it). */
 export async function openPostgresService(options: OpenThreadStoreOptions = {}): Promise<PostgresThreadStoreService> {
-  const db = await openDatabase(options);
+  // Nothing but a ThreadStoreError leaves: a bad URL, an unreadable data directory or migration
+  // folder are Internal naming the cause.
+  let db: Database;
+  try {
+    db = await openDatabase(options);
+  } catch (error) {
+    throw toThreadStoreError(error, 'openThreadStore');
+  }
   try {
     // Issue #8: migrate only when the schema is behind (a non-owner application role cannot run
     // DDL at all); with migrate: false a schema that is behind is a clear error, not a later crash.
@@ -104,8 +111,8 @@ export async function openPostgresService(options: OpenThreadStoreOptions = {}):
     const role = await resolveRole(db, options.role, options.pool !== undefined);
     if (role) await db.useRole(role);
   } catch (error) {
-    await db.close();
-    throw error;
+    await db.close().catch(() => {});
+    throw toThreadStoreError(error, 'openThreadStore');
   }
   return createService(db, options);
 }
