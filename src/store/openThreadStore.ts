@@ -35,7 +35,11 @@ export interface OpenThreadStoreOptions {
   maxConnections?: number;
   statementTimeoutMs?: number;
   groupCommit?: Partial<GroupCommitOptions>;
-  /** Content search: how soon committed text is folded into indexed documents (it is searchable at once either way). */
+  /**
+   * Content search: when committed text is folded into indexed documents (searchable at once either
+   * way): no sooner than foldDelayMs, after a pause of idleMs in this process's appends, at the
+   * latest maxFoldDelayMs (defaults 1 s, 200 ms, 10 s).
+   */
   search?: Partial<SearchIndexerOptions>;
   limits?: Partial<ItemLimits>;
   /**
@@ -102,7 +106,7 @@ export function createService(db: Database, options: OpenThreadStoreOptions = {}
   const leaseMs = options.leaseMs ?? 30_000;
   const ownerId = `${hostname()}:${process.pid}:${newUuidV7()}`;
   const writer = new GroupCommitWriter(db, { ...DEFAULT_GROUP_COMMIT_OPTIONS, ...options.groupCommit });
-  const search = new SearchIndexer(db, { ...DEFAULT_SEARCH_INDEXER_OPTIONS, ...options.search });
+  const search = new SearchIndexer(db, { ...DEFAULT_SEARCH_INDEXER_OPTIONS, ...options.search }, () => writer.lastActivityAt);
   writer.onCommit = (threads) => {
     for (const t of threads) search.markDirty(t.state.tenantId, t.state.threadId);
   };

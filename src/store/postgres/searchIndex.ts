@@ -76,44 +76,63 @@ export async function foldNow(tx: SqlExecutor, tenantId: string, threadIds: read
 }
 
 export interface SearchIndexerOptions {
-  /** How long after a commit its threads are folded, at the latest (ms). Folds of many commits share a statement. */
+  /** A fold round runs no sooner than this after its first thread was marked (ms): folds of many commits share statements. */
   foldDelayMs: number;
+  /** …and only once this process's appends have paused this long (ms): appends come first. */
+  idleMs: number;
+  /** …unless its oldest thread has waited this long (ms): then it folds even while appends go on. */
+  maxFoldDelayMs: number;
 }
 
-export const DEFAULT_SEARCH_INDEXER_OPTIONS: SearchIndexerOptions = { foldDelayMs: 1000 };
+export const DEFAULT_SEARCH_INDEXER_OPTIONS: SearchIndexerOptions = { foldDelayMs: 1000, idleMs: 200, maxFoldDelayMs: 10_000 };
 
 /**
  * The process's background folder. Threads are marked dirty by the group-commit writer (after each
  * commit), by resumes and by searches that met unfolded lines; a timer folds them in statements of
- * up to FOLD_THREADS_PER_STATEMENT threads, of any tenants.
+ * up to FOLD_THREADS_PER_STATEMENT threads, of any tenants. Folding costs the database about as much
+ * as the appends whose text it indexes (trigram extraction is linear in the text), so it yields to
+ * them: a round waits for a pause in this process's appends, up to maxFoldDelayMs. Searches are
+ * exact meanwhile (they read unfolded lines directly); only their cost grows with what waits.
  */
 export class SearchIndexer {
   private readonly dirty = new Map<string, ThreadRef>();
+  /** When the oldest thread now waiting was marked (ms since epoch). */
+  private waitingSince = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
   readonly stats = { folds: 0, threadsFolded: 0 };
 
+  /** `lastAppendAt`: when this process last submitted or committed an append (ms since epoch). */
   constructor(
     private readonly db: Database,
     private readonly options: SearchIndexerOptions = DEFAULT_SEARCH_INDEXER_OPTIONS,
+    private readonly lastAppendAt: () => number = () => 0,
   ) {}
 
   markDirty(tenantId: string, threadId: string): void {
     if (this.closed) return;
+    if (this.dirty.size === 0) this.waitingSince = Date.now();
     this.dirty.set(`${tenantId}:${threadId}`, { tenantId, threadId });
-    this.schedule();
+    this.schedule(this.options.foldDelayMs);
   }
 
-  /** A fold round within foldDelayMs, unless one is due or running (it schedules the next itself). */
-  private schedule(): void {
+  /** A fold round in `delayMs`, unless one is due or running (it schedules the next itself). */
+  private schedule(delayMs: number): void {
     if (this.timer || this.running || this.closed || this.dirty.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
+      const now = Date.now();
+      const quietFor = now - this.lastAppendAt();
+      if (quietFor < this.options.idleMs && now - this.waitingSince < this.options.maxFoldDelayMs) {
+        // Appends are flowing: look again once they could have paused.
+        this.schedule(this.options.idleMs - quietFor);
+        return;
+      }
       void this.flush().catch(() => {
         // The database is unreachable now; the threads stay dirty for the next round.
       });
-    }, this.options.foldDelayMs);
+    }, delayMs);
     this.timer.unref();
   }
 
@@ -127,7 +146,7 @@ export class SearchIndexer {
     this.running = this.foldAll().finally(() => {
       this.running = null;
       // Work marked while folding (or skipped as busy) gets its own round.
-      this.schedule();
+      this.schedule(this.options.foldDelayMs);
     });
     await this.running;
   }
@@ -135,6 +154,7 @@ export class SearchIndexer {
   private async foldAll(): Promise<void> {
     const todo = [...this.dirty.values()];
     this.dirty.clear();
+    this.waitingSince = Date.now();
     try {
       for (let i = 0; i < todo.length; i += FOLD_THREADS_PER_STATEMENT) {
         const chunk = todo.slice(i, i + FOLD_THREADS_PER_STATEMENT);
