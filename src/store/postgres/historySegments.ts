@@ -3,6 +3,7 @@
 // physical rows make up one stretch of that virtual sequence; fork-of-fork chains nest.
 import type { SqlExecutor } from '../../db/database.js';
 import { decodeLine } from '../shared/preparedItem.js';
+import type { SelectedItemRow } from './itemRows.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { ThreadRowRecord } from './threadRow.js';
 import { findThreadRow } from './threadLookup.js';
@@ -47,16 +48,6 @@ export interface VirtualRow {
   line: StoredRolloutLine;
 }
 
-interface ItemRow {
-  seq: number;
-  turn_id: string | null;
-  ts: string;
-  type: string;
-  payload: unknown;
-  extra: unknown;
-  raw_line: string | null;
-}
-
 export interface ReadRangeOptions {
   /** Exclusive virtual bound: rows strictly after (asc) / before (desc) it. */
   after?: number | null;
@@ -87,13 +78,13 @@ export async function readVirtualRange(tx: SqlExecutor, tenantId: string, segmen
       turnFilter = ` AND turn_id = $${params.length}`;
     }
     params.push(remaining === OPEN_END ? null : remaining);
-    const { rows } = await tx.query<ItemRow>(
+    const { rows } = await tx.query<SelectedItemRow>(
       `SELECT seq, turn_id, ts, type, payload, extra, raw_line FROM thread_store.thread_items
         WHERE tenant_id = $1 AND thread_id = $2 AND seq BETWEEN $3 AND $4${turnFilter}
         ORDER BY seq ${direction === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
       params,
     );
-    for (const r of rows) out.push({ vseq: Number(r.seq) + s.offset, turnId: r.turn_id, line: decodeLine(r) });
+    for (const r of rows) out.push({ vseq: Number(r.seq) + s.offset, turnId: r.turn_id ?? null, line: decodeLine(r) });
     remaining -= rows.length;
   }
   return out;

@@ -1,6 +1,7 @@
-// Owns the write-side shape of a thread_items row: the one column list every insert names, and the
-// column arrays of one `unnest` insert (one statement for any number of rows, of any threads and
-// tenants). The columns follow the drizzle view of the table (src/db/schema/items.ts).
+// Owns the shape of a thread_items row: the one column list every insert names, the column arrays
+// of one `unnest` insert (one statement for any number of rows, of any threads and tenants), and
+// the row as read statements select it. The columns follow the drizzle view of the table
+// (src/db/schema/items.ts).
 import type { PreparedItem } from '../shared/preparedItem.js';
 
 /** A line to store: where it goes and what it is. */
@@ -45,4 +46,18 @@ export function itemArrays(rows: readonly ItemRow[]): unknown[][] {
     cols[10]![i] = item.byteSize;
   });
   return cols;
+}
+
+/**
+ * A thread_items row as the read statements select it (decodeLine rebuilds the line from it). `seq`
+ * comes back as a number (int8 parser) or NULL in the header row of a one-statement read.
+ */
+export interface SelectedItemRow {
+  seq: number | string | null;
+  turn_id?: string | null;
+  ts: string;
+  type: string;
+  payload: unknown;
+  extra: unknown;
+  raw_line: string | null;
 }

@@ -5,6 +5,7 @@ import { InvalidRequestError, ThreadNotFoundError } from '../../model/errors.js'
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { Database, NamedStatement } from '../../db/database.js';
 import { decodeLine } from '../shared/preparedItem.js';
+import type { SelectedItemRow } from './itemRows.js';
 import type { ThreadRowRecord } from './threadRow.js';
 
 export const THREAD_ROW: NamedStatement = {
@@ -22,16 +23,6 @@ const OWN_HISTORY: NamedStatement = {
             AND NOT EXISTS (SELECT 1 FROM thread_store.threads t WHERE t.tenant_id = $1 AND t.id = $2 AND t.history_base_thread_id IS NOT NULL)
           ORDER BY i.seq`,
 };
-
-export interface ItemRowRecord {
-  seq: number | string | null;
-  turn_id: string | null;
-  ts: string;
-  type: string;
-  payload: unknown;
-  extra: unknown;
-  raw_line: string | null;
-}
 
 /** Codex's visibility rules for one thread: unknown → ThreadNotFound, archived without includeArchived → InvalidRequest. */
 export function assertVisible(thread: { archived: boolean } | undefined, threadId: string, includeArchived: boolean): void {
@@ -54,5 +45,5 @@ export async function readThreadOnce(db: Database, tenantId: string, threadId: s
   if (!row) throw new ThreadNotFoundError(threadId);
   assertVisible({ archived: row.archived_at !== null }, threadId, includeArchived);
   if (!withHistory || row.history_base_thread_id !== null) return { row, history: null };
-  return { row, history: ((itemsResult?.rows ?? []) as unknown as ItemRowRecord[]).map(decodeLine) };
+  return { row, history: ((itemsResult?.rows ?? []) as unknown as SelectedItemRow[]).map(decodeLine) };
 }
