@@ -19,6 +19,7 @@
 // store opens, so a pg release that changed them fails at open with a clear error, never later with
 // wrong rows. package.json pins pg to the 8.x line this was verified with.
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import pg from 'pg';
 import pgUtils from 'pg/lib/utils.js';
 
@@ -285,18 +286,18 @@ export async function assertPipelineSupport(client: pg.ClientBase): Promise<void
     const [result] = await runTenantPipeline(client, probe, [{ statement: { text: "SELECT current_setting('thread_store.tenant_id', true) AS scope" }, params: [] }]);
     seen = result?.rows[0]?.scope;
   } catch (error) {
-    throw new Error(`pg-thread-store: the installed pg (${pgVersion()}) cannot run a tenant pipeline: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`pg-thread-store: the installed ${pgVersion()} cannot run a tenant pipeline: ${error instanceof Error ? error.message : String(error)}`);
   }
   const after = await client.query<{ scope: string | null }>("SELECT current_setting('thread_store.tenant_id', true) AS scope");
   if (seen !== probe || (after.rows[0]?.scope ?? '') !== '') {
-    throw new Error(`pg-thread-store: the installed pg (${pgVersion()}) does not run tenant pipelines as expected (scope seen: ${String(seen)}, after: ${String(after.rows[0]?.scope)}); use pg 8.x as pinned in package.json`);
+    throw new Error(`pg-thread-store: the installed ${pgVersion()} does not run tenant pipelines as expected (scope seen: ${String(seen)}, after: ${String(after.rows[0]?.scope)}); use pg 8.x as pinned in package.json`);
   }
 }
 
 function pgVersion(): string {
   try {
-    return (pg as unknown as { version?: string }).version ?? 'unknown version';
+    return `pg ${(createRequire(import.meta.url)('pg/package.json') as { version: string }).version}`;
   } catch {
-    return 'unknown version';
+    return 'pg of unknown version';
   }
 }

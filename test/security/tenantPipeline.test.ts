@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, NamedStatement } from '../../src/db/database.js';
+import { assertPipelineSupport } from '../../src/db/tenantPipeline.js';
 import type { ThreadStoreService } from '../../src/store/openThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { APP_ROLE, seedTenant } from './helpers.js';
@@ -168,5 +169,20 @@ describe('Database.pipeline and tenantQuery (one round trip, application role)',
       .pipeline([a!, b!], [{ statement: { text: `INSERT INTO thread_store.tenants (id, name) VALUES ($1, $2)` }, params: [a, `t-${randomUUID()}`] }], 'test')
       .then(() => null, (e: unknown) => e as { cause?: { code?: string } });
     expect(notSingle?.cause?.code).toBe('42501');
+  });
+
+  it('a pg whose query objects do not run our messages is refused when a store opens, with a clear error', async () => {
+    // What a pg release that stopped honouring the Submittable protocol would look like: the query
+    // object is acknowledged without its statements ever being sent.
+    const ignoring = {
+      query(config: { submit?: unknown; handleReadyForQuery?: () => void }) {
+        if (typeof config.submit === 'function') {
+          setImmediate(() => config.handleReadyForQuery?.());
+          return undefined;
+        }
+        return Promise.resolve({ rows: [{ scope: null }] });
+      },
+    } as unknown as import('pg').ClientBase;
+    await expect(assertPipelineSupport(ignoring)).rejects.toThrow(/^pg-thread-store: the installed pg 8\.\d+\.\d+ does not run tenant pipelines as expected .*use pg 8\.x as pinned in package\.json$/);
   });
 });
