@@ -7,7 +7,7 @@ import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db
 import { APP_ROLE, canSetRole, ensureSchemaReady } from '../tenancy/roles.js';
 import { InvalidRequestError } from '../model/errors.js';
 import type { ThreadStore } from './ThreadStore.js';
-import { DEFAULT_ITEM_LIMITS, type ItemLimits } from './shared/preparedItem.js';
+import { DEFAULT_ITEM_LIMITS, searchTextOf, type ItemLimits } from './shared/preparedItem.js';
 import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitWriter, type GroupCommitOptions, type WriterStats } from './postgres/groupCommitWriter.js';
 import { beatProcess, forgetProcess } from './postgres/liveWriter.js';
 import { PostgresThreadStore } from './postgres/PostgresThreadStore.js';
@@ -107,8 +107,12 @@ export function createService(db: Database, options: OpenThreadStoreOptions = {}
   const ownerId = `${hostname()}:${process.pid}:${newUuidV7()}`;
   const writer = new GroupCommitWriter(db, { ...DEFAULT_GROUP_COMMIT_OPTIONS, ...options.groupCommit });
   const search = new SearchIndexer(db, { ...DEFAULT_SEARCH_INDEXER_OPTIONS, ...options.search }, () => writer.lastActivityAt);
+  // The writer has every committed line in memory: hand their visible text to the indexer.
   writer.onCommit = (threads) => {
-    for (const t of threads) search.markDirty(t.state.tenantId, t.state.threadId);
+    for (const t of threads) {
+      if (t.items.length === 0) continue;
+      search.add(t.state.tenantId, t.state.threadId, t.firstSeq, t.firstSeq + t.items.length - 1, t.items.map(({ item }) => searchTextOf(item.line)));
+    }
   };
   // The process row is written before the first claim and then kept fresh by one statement per
   // beat, whatever the number of live threads or tenants (claims are alive while it is).

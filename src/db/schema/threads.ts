@@ -143,7 +143,8 @@ export const threadWriters = threadStoreSchema.table(
 /**
  * Content search documents (src/store/postgres/searchIndex.ts): the visible user/assistant text of a
  * thread's lines first_seq..last_seq, one line per record (separated by U+001E), folded behind the
- * acknowledgement, trigram-indexed (the GIN index is in the hand-written part of 0009).
+ * acknowledgement, and its word summary (searchWords: its distinct words), which is what the trigram
+ * index covers (the GIN index is in the hand-written part of 0009).
  */
 export const threadSearch = threadStoreSchema.table(
   'thread_search',
@@ -153,6 +154,7 @@ export const threadSearch = threadStoreSchema.table(
     firstSeq: bigint('first_seq', { mode: 'number' }).notNull(),
     lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
     body: text('body').notNull(),
+    words: text('words').notNull(),
   },
   (t) => [primaryKey({ name: 'thread_search_pkey', columns: [t.tenantId, t.threadId, t.firstSeq] })],
 );
