@@ -127,7 +127,7 @@ export interface SearchIndexerOptions {
   maxPendingBytes: number;
 }
 
-export const DEFAULT_SEARCH_INDEXER_OPTIONS: SearchIndexerOptions = { foldDelayMs: 1000, idleMs: 200, maxFoldDelayMs: 10_000, maxPendingBytes: 16 * 1024 * 1024 };
+export const DEFAULT_SEARCH_INDEXER_OPTIONS: SearchIndexerOptions = { foldDelayMs: 1000, idleMs: 200, maxFoldDelayMs: 10_000, maxPendingBytes: 32 * 1024 * 1024 };
 
 /** Lines of one thread the writer committed and the indexer holds: seqs first..last, their texts. */
 interface PendingText {

@@ -52,12 +52,11 @@ export function prepareItems(items: readonly RolloutLine[], limits: ItemLimits, 
     parseRolloutLine(item, where);
     if (!isPersistedRolloutItem(item)) return;
     const line = (item.timestamp === undefined ? { timestamp: now(), ...item } : item) as StoredRolloutLine;
-    const whole = stringify(line, where);
-    const byteSize = Buffer.byteLength(whole, 'utf8');
-    if (byteSize > limits.maxItemBytes) {
-      throw new ResourceExhaustedError(`item of ${byteSize} bytes exceeds the limit of ${limits.maxItemBytes} bytes`, { path: where });
+    const encoded = encodeLine(line, where);
+    if (encoded.byteSize > limits.maxItemBytes) {
+      throw new ResourceExhaustedError(`item of ${encoded.byteSize} bytes exceeds the limit of ${limits.maxItemBytes} bytes`, { path: where });
     }
-    out.push(encodeLine(line, whole, byteSize, where));
+    out.push(encoded);
   });
   return out;
 }
@@ -74,20 +73,39 @@ function stringify(value: unknown, where: string): string {
   }
 }
 
-export function encodeLine(line: StoredRolloutLine, whole?: string, byteSize?: number, where = 'line'): PreparedItem {
-  const text = whole ?? stringify(line, where);
-  const { timestamp: _ts, type, payload, ...rest } = line;
-  const safe = isJsonbSafe(text);
+/**
+ * Encode a line for storage. Its payload (and other top-level keys) are serialized once: the line's
+ * JSON size and whether JSONB can hold it follow from the parts (the same key/value pairs as
+ * JSON.stringify(line), in whatever order, have the same byte length; the escapes JSONB refuses
+ * come from string values, so a line is safe when each part is). Only a line JSONB cannot hold is
+ * serialized whole, in its own key order, to be kept as raw JSON text.
+ */
+export function encodeLine(line: StoredRolloutLine, where = 'line'): PreparedItem {
+  const { timestamp, type, payload, ...rest } = line;
+  const payloadJson = stringify(payload, `${where}.payload`);
   const hasExtra = Object.keys(rest).length > 0;
-  return {
-    line,
-    type,
-    subtype: payloadTypeOf(line) ?? null,
-    payloadJson: safe ? stringify(payload, `${where}.payload`) : null,
-    extraJson: safe && hasExtra ? stringify(rest, where) : null,
-    rawLine: safe ? null : text,
-    byteSize: byteSize ?? Buffer.byteLength(text, 'utf8'),
-  };
+  const extraJson = hasExtra ? stringify(rest, where) : null;
+  const head = stringify({ timestamp, type }, where);
+  const parts = [head, payloadJson, ...(extraJson !== null && extraJson !== '{}' ? [extraJson] : [])];
+  const safe = parts.every(isJsonbSafe);
+  // '{' + head's pairs + ',"payload":' + payload + (',' + extra's pairs) + '}'; a payload that
+  // serializes to undefined (JSON.stringify drops the key) is left to the whole-line path below.
+  const composable = payloadJson !== undefined && head !== '{}';
+  if (!safe || !composable) {
+    const text = stringify(line, where);
+    return {
+      line,
+      type,
+      subtype: payloadTypeOf(line) ?? null,
+      payloadJson: safe ? (payloadJson ?? null) : null,
+      extraJson: safe ? extraJson : null,
+      rawLine: safe ? null : text,
+      byteSize: Buffer.byteLength(text, 'utf8'),
+    };
+  }
+  const byteSize =
+    Buffer.byteLength(head, 'utf8') + Buffer.byteLength(payloadJson, 'utf8') + ',"payload":'.length + (extraJson !== null && extraJson !== '{}' ? Buffer.byteLength(extraJson, 'utf8') - 1 : 0);
+  return { line, type, subtype: payloadTypeOf(line) ?? null, payloadJson, extraJson, rawLine: null, byteSize };
 }
 
 /** Rebuild a line from its stored columns (inverse of encodeLine). */
