@@ -118,6 +118,7 @@ interface PgResult {
 
 const PgResultClass = (pg as unknown as { Result: new (rowMode?: string, types?: unknown) => PgResult }).Result;
 const prepareValue = (pgUtils as { prepareValue: (value: unknown) => unknown }).prepareValue;
+const identity = (value: unknown) => value;
 
 export interface PipelineResult<R = Record<string, unknown>> {
   rows: R[];
@@ -149,30 +150,38 @@ class TenantPipeline {
 
   submit(connection: PgConnection): void {
     this.connection = connection;
+    // Every value is serialized before anything is written: a value pg cannot serialize must fail
+    // the pipeline before any statement of it reaches the server (a prefix would commit at the Sync).
+    let values: unknown[][];
+    try {
+      values = this.steps.map((step) => step.params.map(prepareValue));
+      for (const step of this.steps) {
+        const parsed = 'name' in step.statement ? connection.parsedStatements[step.statement.name] : undefined;
+        if (parsed !== undefined && parsed !== step.statement.text) throw new Error(`prepared statement ${(step.statement as NamedStatement).name} was used for a different statement`);
+      }
+    } catch (error) {
+      // Nothing was sent; an empty Sync still earns the ReadyForQuery the client waits for.
+      connection.sync();
+      this.finish(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     connection.on('parseComplete', this.onParseComplete);
     connection.stream.cork?.();
     try {
-      for (const step of this.steps) {
+      for (const [k, step] of this.steps.entries()) {
         this.results.push(new PgResultClass(undefined, this.types));
         const named = 'name' in step.statement ? step.statement : null;
         const name = named?.name ?? '';
-        if (!named || connection.parsedStatements[name] !== step.statement.text) {
-          if (named && connection.parsedStatements[name] !== undefined) {
-            throw new Error(`prepared statement ${name} was used for a different statement`);
-          }
+        // Parsed once per connection (a named statement used twice in one pipeline is parsed once).
+        if (!named || (connection.parsedStatements[name] !== step.statement.text && !this.parsing.some((p) => p.name === name))) {
           connection.parse({ text: step.statement.text, name, types: [] });
           if (named) this.parsing.push({ name, text: named.text });
         }
-        connection.bind({ portal: '', statement: name, values: step.params, valueMapper: prepareValue });
+        connection.bind({ portal: '', statement: name, values: values[k]!, valueMapper: identity });
         connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '', rows: 0 });
       }
       connection.sync();
-    } catch (error) {
-      // A value pg cannot serialize: nothing reached the server as a whole statement, but what was
-      // written must still be closed by a Sync so the connection stays usable.
-      connection.sync();
-      this.finish(error instanceof Error ? error : new Error(String(error)));
     } finally {
       connection.stream.uncork?.();
     }
