@@ -13,7 +13,6 @@ import { randomUUID } from 'node:crypto';
 import { LiveThread } from '../src/live/LiveThread.js';
 import type { RolloutLine } from '../src/model/rolloutLine.js';
 import { openThreadStore } from '../src/store/openThreadStore.js';
-import type { StoreRuntime } from '../src/store/postgres/StoreRuntime.js';
 import type { ThreadStore } from '../src/store/ThreadStore.js';
 import { createBenchDatabase, printResult, type BenchResult } from './lib/harness.js';
 import { LatencyRecorder, nowMs, round } from './lib/latency.js';
@@ -60,12 +59,11 @@ async function main(): Promise<void> {
   try {
     const service = await openThreadStore({ url: bench.url, maxConnections: CONNECTIONS });
     const store = service.forTenant(randomUUID());
-    const runtime = (store as unknown as { runtime: StoreRuntime }).runtime;
     const threadIds = Array.from({ length: THREADS }, () => randomUUID());
     const writers = await Promise.all(threadIds.map((id) => openWriter(store, id)));
     const latency = new LatencyRecorder();
     const errors: string[] = [];
-    const batchesBefore = runtime.writer.stats.batches;
+    const batchesBefore = service.writerStats().batches;
     const t0 = nowMs();
     await Promise.all(
       writers.map(async (writer, w) => {
@@ -80,7 +78,7 @@ async function main(): Promise<void> {
       }),
     );
     const elapsedS = (nowMs() - t0) / 1000;
-    const batches = runtime.writer.stats.batches - batchesBefore;
+    const batches = service.writerStats().batches - batchesBefore;
     for (const writer of writers) await writer.shutdown();
     await service.close();
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['append', 'resume', 'list', 'import', 'load', 'peers'];
+const BENCHES = ['append', 'idle', 'resume', 'list', 'import', 'load', 'peers'];
 const [name, ...rest] = process.argv.slice(2);
 const names = name && !name.startsWith('-') ? [name] : BENCHES;
 const args = name && !name.startsWith('-') ? rest : process.argv.slice(2);

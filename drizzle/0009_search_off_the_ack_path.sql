@@ -4,6 +4,7 @@ CREATE TABLE "thread_store"."thread_search" (
 	"first_seq" bigint NOT NULL,
 	"last_seq" bigint NOT NULL,
 	"body" text NOT NULL,
+	"words" text NOT NULL,
 	CONSTRAINT "thread_search_pkey" PRIMARY KEY("tenant_id","thread_id","first_seq")
 );
 --> statement-breakpoint
@@ -37,13 +38,27 @@ CREATE OR REPLACE FUNCTION "thread_store"."current_tenant_id"() RETURNS uuid
 --> statement-breakpoint
 -- 2. Content search off the acknowledgement path: no trigram entry per line any more (it made a
 --    stored line ~7x the cost of a bare-table row). Search text is folded behind the ack into
---    thread_search documents (one per fold per thread, trigram-indexed); lines not folded yet are
---    searched directly, so search never misses a committed line.
+--    thread_search documents (one per fold per thread); lines not folded yet are searched
+--    directly, so search never misses a committed line. The trigram index covers a document's word
+--    summary — its distinct words (searchWords, src/store/shared/search.ts) — not its text: pg_trgm
+--    spends ~100 ns per character it reads, and trigrams are taken word by word, so the summary has
+--    every trigram of the text at a fraction of the characters. Searches check the summary through
+--    the index (wordPatterns), then the text.
 DROP INDEX IF EXISTS "thread_store"."thread_items_search_trgm_idx";
 --> statement-breakpoint
 ALTER TABLE "thread_store"."thread_items" DROP COLUMN IF EXISTS "search_text";
 --> statement-breakpoint
-CREATE INDEX "thread_search_body_trgm_idx" ON "thread_store"."thread_search" USING gin ("body" gin_trgm_ops);
+CREATE INDEX "thread_search_words_trgm_idx" ON "thread_store"."thread_search" USING gin ("words" gin_trgm_ops);
+--> statement-breakpoint
+-- The word summary in SQL, for documents the database folds itself (recovery, import, backfill):
+-- the same separators as searchWords (every ASCII character but letters and digits).
+CREATE OR REPLACE FUNCTION "thread_store"."search_words"(p_text text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$
+    SELECT CASE WHEN count(w) = 0 THEN ' ' ELSE ' ' || string_agg(DISTINCT w, ' ') || ' ' END
+      FROM regexp_split_to_table(p_text, '[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+') AS w
+     WHERE w <> ''
+  $$;
 --> statement-breakpoint
 -- The searchable text of one stored line: the rule of searchTextOf (src/store/shared/preparedItem.ts)
 -- in SQL, so the database can fold and search committed lines itself. Visible user/assistant text of
@@ -173,8 +188,9 @@ ALTER TABLE "thread_store"."thread_writers" NO FORCE ROW LEVEL SECURITY;--> stat
 ALTER TABLE "thread_store"."thread_search" NO FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 UPDATE "thread_store"."threads" t SET writer_epoch = w.epoch
   FROM "thread_store"."thread_writers" w WHERE w.tenant_id = t.tenant_id AND w.thread_id = t.id;--> statement-breakpoint
-INSERT INTO "thread_store"."thread_search" (tenant_id, thread_id, first_seq, last_seq, body)
-SELECT tenant_id, thread_id, min(seq), max(seq), string_agg(body, E'\x1e' ORDER BY seq)
+INSERT INTO "thread_store"."thread_search" (tenant_id, thread_id, first_seq, last_seq, body, words)
+SELECT tenant_id, thread_id, min(seq), max(seq), string_agg(body, E'\x1e' ORDER BY seq),
+       "thread_store"."search_words"(string_agg(body, E'\x1e' ORDER BY seq))
   FROM (SELECT tenant_id, thread_id, seq, body,
                (row_number() OVER (PARTITION BY tenant_id, thread_id ORDER BY seq) - 1) / 500 AS chunk
           FROM (SELECT tenant_id, thread_id, seq, "thread_store"."search_text"(type, payload, raw_line) AS body

@@ -192,6 +192,18 @@ CREATE FUNCTION thread_store.search_text(p_type text, p_payload jsonb, p_raw_lin
   $$;
 
 --
+-- Name: search_words(text); Type: FUNCTION; Schema: thread_store; Owner: -
+--
+
+CREATE FUNCTION thread_store.search_words(p_text text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE WHEN count(w) = 0 THEN ' ' ELSE ' ' || string_agg(DISTINCT w, ' ') || ' ' END
+      FROM regexp_split_to_table(p_text, '[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+') AS w
+     WHERE w <> ''
+  $$;
+
+--
 -- Name: source_kind(text); Type: FUNCTION; Schema: thread_store; Owner: -
 --
 
@@ -962,7 +974,8 @@ CREATE TABLE thread_store.thread_search (
     thread_id uuid NOT NULL,
     first_seq bigint NOT NULL,
     last_seq bigint NOT NULL,
-    body text NOT NULL
+    body text NOT NULL,
+    words text NOT NULL
 );
 
 ALTER TABLE ONLY thread_store.thread_search FORCE ROW LEVEL SECURITY;
@@ -1611,10 +1624,10 @@ CREATE INDEX thread_items_p15_tenant_id_thread_id_seq_idx ON thread_store.thread
 CREATE INDEX thread_items_p15_tenant_id_thread_id_turn_id_seq_idx ON thread_store.thread_items_p15 USING btree (tenant_id, thread_id, turn_id, seq);
 
 --
--- Name: thread_search_body_trgm_idx; Type: INDEX; Schema: thread_store; Owner: -
+-- Name: thread_search_words_trgm_idx; Type: INDEX; Schema: thread_store; Owner: -
 --
 
-CREATE INDEX thread_search_body_trgm_idx ON thread_store.thread_search USING gin (body public.gin_trgm_ops);
+CREATE INDEX thread_search_words_trgm_idx ON thread_store.thread_search USING gin (words public.gin_trgm_ops);
 
 --
 -- Name: thread_spawn_edges_parent_idx; Type: INDEX; Schema: thread_store; Owner: -
@@ -2421,6 +2434,12 @@ GRANT ALL ON FUNCTION thread_store.rollout_day(ts text) TO thread_store_app;
 --
 
 GRANT ALL ON FUNCTION thread_store.search_text(p_type text, p_payload jsonb, p_raw_line text) TO thread_store_app;
+
+--
+-- Name: FUNCTION search_words(p_text text); Type: ACL; Schema: thread_store; Owner: -
+--
+
+GRANT ALL ON FUNCTION thread_store.search_words(p_text text) TO thread_store_app;
 
 --
 -- Name: FUNCTION source_kind(source text); Type: ACL; Schema: thread_store; Owner: -

@@ -188,7 +188,7 @@ async function main(): Promise<void> {
       // A batch like group commit writes: 64 threads × 80 rows, one INSERT … SELECT.
       const batch = await timed(
         pool,
-        `INSERT INTO ${table} SELECT tenant_id, thread_id, seq + 1000, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size, search_text
+        `INSERT INTO ${table} SELECT tenant_id, thread_id, seq + 1000, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size
            FROM ${table} WHERE thread_id <= ${threadSql('63')} AND seq < 80`,
       );
       const one = await median(pool, `SELECT seq, payload FROM ${table} WHERE tenant_id = $1 AND thread_id = $2 ORDER BY seq DESC LIMIT 50`, [TENANT_7, THREAD_7], 30);

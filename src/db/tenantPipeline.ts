@@ -19,6 +19,7 @@
 // store opens, so a pg release that changed them fails at open with a clear error, never later with
 // wrong rows. package.json pins pg to the 8.x line this was verified with.
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import pg from 'pg';
 import pgUtils from 'pg/lib/utils.js';
 
@@ -117,6 +118,7 @@ interface PgResult {
 
 const PgResultClass = (pg as unknown as { Result: new (rowMode?: string, types?: unknown) => PgResult }).Result;
 const prepareValue = (pgUtils as { prepareValue: (value: unknown) => unknown }).prepareValue;
+const identity = (value: unknown) => value;
 
 export interface PipelineResult<R = Record<string, unknown>> {
   rows: R[];
@@ -148,30 +150,38 @@ class TenantPipeline {
 
   submit(connection: PgConnection): void {
     this.connection = connection;
+    // Every value is serialized before anything is written: a value pg cannot serialize must fail
+    // the pipeline before any statement of it reaches the server (a prefix would commit at the Sync).
+    let values: unknown[][];
+    try {
+      values = this.steps.map((step) => step.params.map(prepareValue));
+      for (const step of this.steps) {
+        const parsed = 'name' in step.statement ? connection.parsedStatements[step.statement.name] : undefined;
+        if (parsed !== undefined && parsed !== step.statement.text) throw new Error(`prepared statement ${(step.statement as NamedStatement).name} was used for a different statement`);
+      }
+    } catch (error) {
+      // Nothing was sent; an empty Sync still earns the ReadyForQuery the client waits for.
+      connection.sync();
+      this.finish(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     connection.on('parseComplete', this.onParseComplete);
     connection.stream.cork?.();
     try {
-      for (const step of this.steps) {
+      for (const [k, step] of this.steps.entries()) {
         this.results.push(new PgResultClass(undefined, this.types));
         const named = 'name' in step.statement ? step.statement : null;
         const name = named?.name ?? '';
-        if (!named || connection.parsedStatements[name] !== step.statement.text) {
-          if (named && connection.parsedStatements[name] !== undefined) {
-            throw new Error(`prepared statement ${name} was used for a different statement`);
-          }
+        // Parsed once per connection (a named statement used twice in one pipeline is parsed once).
+        if (!named || (connection.parsedStatements[name] !== step.statement.text && !this.parsing.some((p) => p.name === name))) {
           connection.parse({ text: step.statement.text, name, types: [] });
           if (named) this.parsing.push({ name, text: named.text });
         }
-        connection.bind({ portal: '', statement: name, values: step.params, valueMapper: prepareValue });
+        connection.bind({ portal: '', statement: name, values: values[k]!, valueMapper: identity });
         connection.describe({ type: 'P', name: '' });
         connection.execute({ portal: '', rows: 0 });
       }
       connection.sync();
-    } catch (error) {
-      // A value pg cannot serialize: nothing reached the server as a whole statement, but what was
-      // written must still be closed by a Sync so the connection stays usable.
-      connection.sync();
-      this.finish(error instanceof Error ? error : new Error(String(error)));
     } finally {
       connection.stream.uncork?.();
     }
@@ -285,18 +295,18 @@ export async function assertPipelineSupport(client: pg.ClientBase): Promise<void
     const [result] = await runTenantPipeline(client, probe, [{ statement: { text: "SELECT current_setting('thread_store.tenant_id', true) AS scope" }, params: [] }]);
     seen = result?.rows[0]?.scope;
   } catch (error) {
-    throw new Error(`pg-thread-store: the installed pg (${pgVersion()}) cannot run a tenant pipeline: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`pg-thread-store: the installed ${pgVersion()} cannot run a tenant pipeline: ${error instanceof Error ? error.message : String(error)}`);
   }
   const after = await client.query<{ scope: string | null }>("SELECT current_setting('thread_store.tenant_id', true) AS scope");
   if (seen !== probe || (after.rows[0]?.scope ?? '') !== '') {
-    throw new Error(`pg-thread-store: the installed pg (${pgVersion()}) does not run tenant pipelines as expected (scope seen: ${String(seen)}, after: ${String(after.rows[0]?.scope)}); use pg 8.x as pinned in package.json`);
+    throw new Error(`pg-thread-store: the installed ${pgVersion()} does not run tenant pipelines as expected (scope seen: ${String(seen)}, after: ${String(after.rows[0]?.scope)}); use pg 8.x as pinned in package.json`);
   }
 }
 
 function pgVersion(): string {
   try {
-    return (pg as unknown as { version?: string }).version ?? 'unknown version';
+    return `pg ${(createRequire(import.meta.url)('pg/package.json') as { version: string }).version}`;
   } catch {
-    return 'unknown version';
+    return 'pg of unknown version';
   }
 }

@@ -39,20 +39,39 @@ export function stringifyLine(value: unknown, where: string): string {
   }
 }
 
-export function encodeLine(line: StoredRolloutLine, whole?: string, byteSize?: number, where = 'line'): PreparedItem {
-  const text = whole ?? stringifyLine(line, where);
-  const { timestamp: _ts, type, payload, ...rest } = line;
-  const safe = isJsonbSafe(text);
+/**
+ * Encode a line for storage. Its payload (and other top-level keys) are serialized once: the line's
+ * JSON size and whether JSONB can hold it follow from the parts (the same key/value pairs as
+ * JSON.stringify(line), in whatever order, have the same byte length; the escapes JSONB refuses
+ * come from string values, so a line is safe when each part is). Only a line JSONB cannot hold is
+ * serialized whole, in its own key order, to be kept as raw JSON text.
+ */
+export function encodeLine(line: StoredRolloutLine, where = 'line'): PreparedItem {
+  const { timestamp, type, payload, ...rest } = line;
+  const payloadJson = stringifyLine(payload, `${where}.payload`);
   const hasExtra = Object.keys(rest).length > 0;
-  return {
-    line,
-    type,
-    subtype: payloadTypeOf(line) ?? null,
-    payloadJson: safe ? stringifyLine(payload, `${where}.payload`) : null,
-    extraJson: safe && hasExtra ? stringifyLine(rest, where) : null,
-    rawLine: safe ? null : text,
-    byteSize: byteSize ?? Buffer.byteLength(text, 'utf8'),
-  };
+  const extraJson = hasExtra ? stringifyLine(rest, where) : null;
+  const head = stringifyLine({ timestamp, type }, where);
+  const parts = [head, payloadJson, ...(extraJson !== null && extraJson !== '{}' ? [extraJson] : [])];
+  const safe = parts.every(isJsonbSafe);
+  // '{' + head's pairs + ',"payload":' + payload + (',' + extra's pairs) + '}'; a payload that
+  // serializes to undefined (JSON.stringify drops the key) is left to the whole-line path below.
+  const composable = payloadJson !== undefined && head !== '{}';
+  if (!safe || !composable) {
+    const text = stringifyLine(line, where);
+    return {
+      line,
+      type,
+      subtype: payloadTypeOf(line) ?? null,
+      payloadJson: safe ? (payloadJson ?? null) : null,
+      extraJson: safe ? extraJson : null,
+      rawLine: safe ? null : text,
+      byteSize: Buffer.byteLength(text, 'utf8'),
+    };
+  }
+  const byteSize =
+    Buffer.byteLength(head, 'utf8') + Buffer.byteLength(payloadJson, 'utf8') + ',"payload":'.length + (extraJson !== null && extraJson !== '{}' ? Buffer.byteLength(extraJson, 'utf8') - 1 : 0);
+  return { line, type, subtype: payloadTypeOf(line) ?? null, payloadJson, extraJson, rawLine: null, byteSize };
 }
 
 /** Rebuild a line from its stored columns (inverse of encodeLine). */
@@ -61,4 +80,3 @@ export function decodeLine(row: { ts: string; type: string; payload: unknown; ex
   const extra = asRecord(row.extra) ?? {};
   return { timestamp: row.ts, type: row.type, payload: row.payload, ...extra } as StoredRolloutLine;
 }
-

@@ -11,7 +11,7 @@ import { APP_ROLE, canSetRole } from '../db/roles.js';
 import { ensureSchemaReady } from '../db/migrate.js';
 import { InvalidRequestError, UnsupportedError, toThreadStoreError } from '../model/errors.js';
 import type { ThreadStore, ThreadStoreService } from './ThreadStore.js';
-import { DEFAULT_ITEM_LIMITS, type ItemLimits } from './shared/preparedItem.js';
+import { DEFAULT_ITEM_LIMITS, searchTextOf, type ItemLimits } from './shared/preparedItem.js';
 import { DEFAULT_GROUP_COMMIT_OPTIONS, GroupCommitWriter, type GroupCommitOptions } from './postgres/groupCommitWriter.js';
 import { beatProcess, forgetProcess } from './postgres/liveWriter.js';
 import { PostgresThreadStore } from './postgres/PostgresThreadStore.js';
@@ -48,7 +48,11 @@ export interface OpenThreadStoreOptions {
   maxConnections?: number;
   statementTimeoutMs?: number;
   groupCommit?: Partial<GroupCommitOptions>;
-  /** Content search: how soon committed text is folded into indexed documents (it is searchable at once either way). */
+  /**
+   * Content search: when committed text is folded into indexed documents (searchable at once either
+   * way): no sooner than foldDelayMs, after a pause of idleMs in this process's appends, at the
+   * latest maxFoldDelayMs (defaults 1 s, 200 ms, 10 s).
+   */
   search?: Partial<SearchIndexerOptions>;
   limits?: Partial<ItemLimits>;
   /**
@@ -121,9 +125,13 @@ export function createService(db: Database, options: OpenThreadStoreOptions = {}
   const leaseMs = options.leaseMs ?? 30_000;
   const ownerId = `${hostname()}:${process.pid}:${newUuidV7()}`;
   const writer = new GroupCommitWriter(db, { ...DEFAULT_GROUP_COMMIT_OPTIONS, ...options.groupCommit });
-  const search = new SearchIndexer(db, { ...DEFAULT_SEARCH_INDEXER_OPTIONS, ...options.search });
+  const search = new SearchIndexer(db, { ...DEFAULT_SEARCH_INDEXER_OPTIONS, ...options.search }, () => writer.lastActivityAt);
+  // The writer has every committed line in memory: hand their visible text to the indexer.
   writer.onCommit = (threads) => {
-    for (const t of threads) search.markDirty(t.state.tenantId, t.state.threadId);
+    for (const t of threads) {
+      if (t.items.length === 0) continue;
+      search.add(t.state.tenantId, t.state.threadId, t.firstSeq, t.firstSeq + t.items.length - 1, t.items.map(({ item }) => searchTextOf(item.line)));
+    }
   };
   // The process row is written before the first claim and then kept fresh by one statement per
   // beat, whatever the number of live threads or tenants (claims are alive while it is).

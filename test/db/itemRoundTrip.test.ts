@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RolloutLine } from '../../src/model/rolloutLine.js';
+import type { RolloutLine, StoredRolloutLine } from '../../src/model/rolloutLine.js';
+import { encodeLine, isJsonbSafe } from '../../src/store/shared/preparedItem.js';
 import { useTestStore } from '../helpers/database.js';
 
 const ctx = useTestStore();
@@ -57,6 +58,33 @@ describe('thread_items round trip', () => {
         expect(await roundTrip(items)).toEqual(JSON.parse(JSON.stringify(items)));
       }),
       { numRuns: 25 },
+    );
+  });
+
+  it('the stored size of a line is the UTF-8 length of its JSON, however its parts are serialized (property)', () => {
+    const line = fc.record(
+      {
+        timestamp: fc.string({ unit: 'binary', maxLength: 30 }),
+        type: fc.string({ unit: 'binary', maxLength: 20 }),
+        payload: fc.jsonValue({ maxDepth: 3 }),
+        ordinal: fc.integer(),
+        metadata: fc.jsonValue({ maxDepth: 2 }),
+        ['k\u0000ey']: fc.string({ unit: 'binary', maxLength: 5 }),
+      },
+      { requiredKeys: ['timestamp', 'type', 'payload'] },
+    );
+    fc.assert(
+      fc.property(line, (l) => {
+        const stored = l as unknown as StoredRolloutLine;
+        const whole = JSON.stringify(stored);
+        const item = encodeLine(stored);
+        expect(item.byteSize).toBe(Buffer.byteLength(whole, 'utf8'));
+        // Kept as raw JSON text exactly when JSONB could not hold the line, and then in its own key order.
+        expect(item.rawLine === null).toBe(isJsonbSafe(whole));
+        if (item.rawLine !== null) expect(item.rawLine).toBe(whole);
+        else expect(JSON.parse(item.payloadJson ?? 'null')).toEqual(JSON.parse(JSON.stringify(stored.payload ?? null)));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -291,4 +291,56 @@ describe('tenant isolation property (application role)', () => {
     }
     process.stdout.write(`[isolation] ${tally.ops} operations, ${tally.crossTenantNotFound} cross-tenant attempts → ThreadNotFound, by kind ${JSON.stringify(tally.byKind)}\n`);
   });
+
+  it('appends of every tenant travel in shared group-commit batches, and every row stays in its own tenant (property)', async () => {
+    let appends = 0;
+    const batchesBefore = service.writerStats().batches;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.subarray([0, 1, 2, 3, 4, 5], { minLength: 2 }), { minLength: 4, maxLength: 12 }), async (bursts) => {
+        const tenants = Array.from({ length: TENANTS }, () => randomUUID());
+        const markers = tenants.map(() => `mk${randomBytes(6).toString('hex')}`);
+        const stores = tenants.map((t) => service.forTenant(t));
+        // Two live threads per tenant; each burst appends to several of them at once.
+        const threads = Array.from({ length: 2 * TENANTS }, (_, i) => ({ tenant: i % TENANTS, id: randomUUID(), texts: [] as string[] }));
+        for (const th of threads) await stores[th.tenant]!.createThread(createParams(th.id, { metadata: { cwd: `/t/${markers[th.tenant]}`, modelProvider: 'openai' } }));
+        let n = 0;
+        for (const burst of bursts) {
+          await Promise.all(
+            burst.map(async (i) => {
+              const th = threads[i]!;
+              const text = `${markers[th.tenant]} burst ${++n}`;
+              th.texts.push(text);
+              appends++;
+              await stores[th.tenant]!.appendItems({ threadId: th.id, items: [message('user', text)] });
+            }),
+          );
+        }
+        for (const th of threads) {
+          const store = stores[th.tenant]!;
+          if (th.texts.length > 0) {
+            const page = await store.listItems({ threadId: th.id, sortDirection: 'asc', pageSize: 100 });
+            const said = page.items.flatMap((item) =>
+              item.line.type === 'response_item' ? [(item.line.payload as { content: { text: string }[] }).content[0]!.text] : [],
+            );
+            expect(said).toEqual(th.texts);
+            expect(said.map((text) => markers.findIndex((m) => text.startsWith(m)))).toEqual(th.texts.map(() => th.tenant));
+          }
+          await store.shutdownThread(th.id);
+        }
+        // Row by row, as the application role with each tenant's setting: only that tenant's rows.
+        for (const [t, tenant] of tenants.entries()) {
+          const rows = await asAppRole(
+            owner,
+            async (s) => (await s.query<{ tenant_id: string; thread_id: string }>('SELECT DISTINCT tenant_id::text, thread_id::text FROM thread_store.thread_items')).rows,
+            tenant,
+          );
+          expect(rows.every((r) => r.tenant_id === tenant)).toBe(true);
+          expect(rows.map((r) => r.thread_id).sort()).toEqual(threads.filter((th) => th.tenant === t && th.texts.length > 0).map((th) => th.id).sort());
+        }
+      }),
+      { numRuns: 6 },
+    );
+    // The bursts were grouped: fewer group-commit batches than appends (each burst mixes tenants).
+    expect(service.writerStats().batches - batchesBefore).toBeLessThan(appends);
+  });
 });

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, NamedStatement } from '../../src/db/database.js';
+import { assertPipelineSupport } from '../../src/db/tenantPipeline.js';
 import type { PostgresThreadStoreService } from '../../src/store/openThreadStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { APP_ROLE, seedTenant } from './helpers.js';
@@ -145,6 +146,22 @@ describe('Database.pipeline and tenantQuery (one round trip, application role)',
     expect(await nameOf()).toBe('first');
   });
 
+  it('a value that cannot be serialized fails the whole pipeline before any of it is sent', async () => {
+    const [a] = tenants;
+    const thread = seeded.get(a!)![1]!;
+    const rename: NamedStatement = { name: 'test_pipeline_rename', text: 'UPDATE thread_store.threads SET name = $2 WHERE tenant_id = $1 AND id = $3' };
+    const unserializable = { toPostgres: () => { throw new Error('cannot serialize this'); } };
+    const error = await app
+      .pipeline(a!, [{ statement: rename, params: [a, 'must not stick', thread] }, { statement: ITEMS_OF, params: [unserializable] }], 'test')
+      .then(() => null, (e: unknown) => e as { code?: string; message?: string });
+    // On a server pg refuses the value before sending (Internal); embedded, the statement fails (InvalidRequest).
+    expect(test.mode === 'server' ? error?.message : error?.code).toMatch(test.mode === 'server' ? /cannot serialize this/ : /InvalidRequest/);
+    const { rows } = await app.tenantQuery<{ name: string | null }>(a!, { name: 'test_pipeline_name', text: 'SELECT name FROM thread_store.threads WHERE id = $1' }, [thread], 'test');
+    expect(rows[0]!.name).not.toBe('must not stick');
+    // The connection is still usable afterwards.
+    expect((await app.tenantQuery<{ v: string }>(a!, SETTING, [], 'test')).rows[0]!.v).toBe(a);
+  });
+
   it('a scope of several tenants reads and writes exactly their rows; a row of another tenant is refused', async () => {
     const [a, b, c] = tenants;
     const [result] = await app.pipeline([a!, b!], [{ statement: THREAD_IDS, params: [] }], 'test');
@@ -168,5 +185,20 @@ describe('Database.pipeline and tenantQuery (one round trip, application role)',
       .pipeline([a!, b!], [{ statement: { text: `INSERT INTO thread_store.tenants (id, name) VALUES ($1, $2)` }, params: [a, `t-${randomUUID()}`] }], 'test')
       .then(() => null, (e: unknown) => e as { cause?: { code?: string } });
     expect(notSingle?.cause?.code).toBe('42501');
+  });
+
+  it('a pg whose query objects do not run our messages is refused when a store opens, with a clear error', async () => {
+    // What a pg release that stopped honouring the Submittable protocol would look like: the query
+    // object is acknowledged without its statements ever being sent.
+    const ignoring = {
+      query(config: { submit?: unknown; handleReadyForQuery?: () => void }) {
+        if (typeof config.submit === 'function') {
+          setImmediate(() => config.handleReadyForQuery?.());
+          return undefined;
+        }
+        return Promise.resolve({ rows: [{ scope: null }] });
+      },
+    } as unknown as import('pg').ClientBase;
+    await expect(assertPipelineSupport(ignoring)).rejects.toThrow(/^pg-thread-store: the installed pg 8\.\d+\.\d+ does not run tenant pipelines as expected .*use pg 8\.x as pinned in package\.json$/);
   });
 });

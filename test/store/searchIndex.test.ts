@@ -5,6 +5,7 @@
 // the thread's last line; a process that dies before folding loses nothing (the next searcher finds
 // the text line by line and schedules the fold); deleting a thread takes its documents with it.
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newUuidV7 } from '../../src/model/ids.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
@@ -109,5 +110,50 @@ describe('search index (folded behind the acknowledgement)', () => {
       { tenantId, operation: 'test' },
     );
     expect(left).toBe(0);
+  });
+
+  it('finds exactly the threads whose text holds a term, before and after folding (property)', async () => {
+    const own = await file.own(NO_BACKGROUND_FOLD);
+    const tenantId = randomUUID();
+    const store = own.service.forTenant(tenantId);
+    const vocabulary = ['flux', 'Capacitor', 'gigawatts', '1.21', 'café', 'über-cool', 'snake_case', 'e-mail', 'Zeta', 'zeta', 'ßtraße', '50%', 'a_b', 'x'];
+    const texts = fc.sample(
+      fc.array(fc.constantFrom(...vocabulary), { minLength: 1, maxLength: 8 }).chain((w) => fc.constantFrom(' ', ', ', '-', '').map((sep) => w.join(sep))),
+      { numRuns: 24, seed: 13 },
+    );
+    const threads: { id: string; lines: string[] }[] = [];
+    for (const text of texts) {
+      const live = await LiveThread.create(store, createParamsFromMeta(META, { threadId: newUuidV7() }));
+      const lines = [text, `padding ${threads.length}`];
+      await live.append(lines.map(said));
+      await live.shutdown();
+      threads.push({ id: live.threadId, lines });
+    }
+    const terms = fc.sample(
+      fc.tuple(fc.integer({ min: 0, max: texts.length - 1 }), fc.nat(), fc.nat(), fc.boolean()).map(([t, a, b, upper]) => {
+        const text = texts[t]!;
+        const [from, to] = [Math.min(a, b) % (text.length + 1), Math.max(a, b) % (text.length + 1)];
+        const term = text.slice(from, Math.max(to, from + 1));
+        return upper ? term.toUpperCase() : term;
+      }),
+      { numRuns: 40, seed: 7 },
+    ).filter((t) => t.trim() !== '');
+    const check = async () => {
+      for (const term of terms) {
+        const expected = threads.filter((t) => t.lines.some((l) => l.toLowerCase().includes(term.toLowerCase()))).map((t) => t.id).sort();
+        const found: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await store.searchThreads({ searchTerm: term, pageSize: 100, cursor });
+          found.push(...page.items.map((h) => h.thread.threadId));
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+        expect(found.sort(), JSON.stringify(term)).toEqual(expected);
+      }
+    };
+    await check();
+    await own.service.flushSearchIndex();
+    expect((await foldState(own, tenantId, threads[0]!.id)).docs).toBe(1);
+    await check();
   });
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import type { RolloutLine } from '../../src/model/rolloutLine.js';
 import { encodeLine, searchTextOf } from '../../src/store/shared/preparedItem.js';
+import { searchWords, wordPatterns } from '../../src/store/shared/search.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { readLines, sampleRolloutFiles } from '../helpers/sample.js';
 
@@ -94,5 +95,65 @@ describe('searchable text: SQL (thread_store.search_text) and TypeScript (search
     ];
     expect(lines.map((l) => encodeLine({ timestamp: '2026-01-01T00:00:00.000Z', ...l }).rawLine !== null)).toEqual([true, true]);
     expect(await sqlSearchText(lines)).toEqual(['nul\ufffdhere', 'half \ufffd of a pair']);
+  });
+});
+
+/** ILIKE of a pattern whose only wildcard is %, as PostgreSQL folds case (ASCII and simple cases). */
+function ilike(text: string, pattern: string): boolean {
+  const parts = pattern.toLowerCase().split('%');
+  const hay = text.toLowerCase();
+  let at = 0;
+  for (const [i, part] of parts.entries()) {
+    if (part === '') continue;
+    const found = i === 0 ? (hay.startsWith(part) ? 0 : -1) : hay.indexOf(part, at);
+    if (found < 0) return false;
+    at = found + part.length;
+  }
+  return parts.at(-1) === '' || hay.endsWith(parts.at(-1)!);
+}
+
+const wordyText = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom('flux', 'Capacitor', 'gigawatts', '1.21', 'café', 'über-cool', 'snake_case', 'x', '中文字', 'naïve', 'e-mail', 'a%b', 'back\\slash'),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 8 }),
+      fc.string({ unit: 'grapheme', maxLength: 4 }),
+    ),
+    { maxLength: 12 },
+  )
+  .chain((words) => fc.constantFrom(' ', '\n', ', ', '-', '').map((sep) => words.join(sep)));
+
+describe('the word summary: what the search index checks before the text', () => {
+  it('every document that contains a term satisfies every pattern of that term (property)', () => {
+    fc.assert(
+      fc.property(wordyText, fc.nat(), fc.nat(), fc.boolean(), (text, a, b, upper) => {
+        const [from, to] = [Math.min(a, b) % (text.length + 1), Math.max(a, b) % (text.length + 1)];
+        const term = upper ? text.slice(from, to).toUpperCase() : text.slice(from, to);
+        // Only terms the text check itself accepts (upper-casing can expand a character into two).
+        fc.pre(ilike(text, `%${term}%`));
+        const summary = searchWords([text]);
+        for (const pattern of wordPatterns(term)) expect(ilike(summary, pattern), `${JSON.stringify(term)} → ${pattern} in ${JSON.stringify(summary)}`).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is selective: a word that is not in the document fails its pattern', () => {
+    const summary = searchWords(['the Flux Capacitor needs 1.21 gigawatts']);
+    expect(wordPatterns('flux capacitor').every((p) => ilike(summary, p))).toBe(true);
+    expect(wordPatterns('flux capacitors').every((p) => ilike(summary, p))).toBe(false);
+    expect(wordPatterns('pacito').every((p) => ilike(summary, p))).toBe(true);
+    expect(wordPatterns(' lux').every((p) => ilike(summary, p))).toBe(false); // "lux" starts no word
+  });
+
+  it('SQL thread_store.search_words splits every text into the same words as searchWords', async () => {
+    const texts = [...sampleRolloutFiles().flatMap((f) => readLines(f)).map((l) => searchTextOf(l)).filter((t): t is string => t !== null), 'Hello, world!', 'über-cool café_au 1.21 中文字', ''];
+    const generated = fc.sample(wordyText, 300);
+    const all = [...texts, ...generated];
+    const { rows } = await owner.withSession((s) =>
+      s.query<{ words: string }>('SELECT thread_store.search_words(t) AS words FROM unnest($1::text[]) WITH ORDINALITY AS x(t, n) ORDER BY n', [all]),
+    );
+    const set = (summary: string) => new Set(summary.split(' ').filter((w) => w !== ''));
+    for (const [i, text] of all.entries()) expect(set(rows[i]!.words), JSON.stringify(text).slice(0, 120)).toEqual(set(searchWords([text])));
   });
 });

@@ -26,6 +26,7 @@ export function threadStoreAppender(service: ThreadStoreService, batch: number):
     key: batch === 1 ? 'store' : `store-batch${batch}`,
     label: batch === 1 ? 'pg-thread-store LiveThread.append, 1 message per call' : `pg-thread-store LiveThread.append, ${batch} messages per call`,
     batch,
+    settle: () => service.flushSearchIndex(),
     async openThread(tenantId) {
       const id = randomUUID();
       const live = await LiveThread.create(service.forTenant(tenantId), createParams(id));

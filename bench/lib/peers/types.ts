@@ -25,6 +25,11 @@ export interface AppendSystem {
   /** Threads longer than this are cut (LangGraph rewrites the whole list per step). */
   maxThreadLength?: number;
   openThread(tenantId: string): Promise<AppendThread>;
+  /**
+   * Finish the work the system deferred past the acknowledgements of a run (pg-thread-store: folding
+   * the run's text into its search index), so it neither hides nor lands on the next system's run.
+   */
+  settle?(): Promise<void>;
 }
 
 export interface ReadSystem {

@@ -151,7 +151,8 @@ export const threadWriters = threadStoreSchema.table(
 /**
  * Content search documents (src/store/postgres/searchIndex.ts): the visible user/assistant text of a
  * thread's lines first_seq..last_seq, one line per record (separated by U+001E), folded behind the
- * acknowledgement, trigram-indexed (the GIN index is in the hand-written part of 0009).
+ * acknowledgement, and its word summary (searchWords: its distinct words), which is what the trigram
+ * index covers.
  */
 export const threadSearch = threadStoreSchema.table(
   'thread_search',
@@ -161,11 +162,12 @@ export const threadSearch = threadStoreSchema.table(
     firstSeq: bigint('first_seq', { mode: 'number' }).notNull(),
     lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
     body: text('body').notNull(),
+    words: text('words').notNull(),
   },
   (t) => [
     primaryKey({ name: 'thread_search_pkey', columns: [t.tenantId, t.threadId, t.firstSeq] }),
-    // Substring search (LIKE with escaped metacharacters) over the documents: pg_trgm.
-    index('thread_search_body_trgm_idx').using('gin', t.body.op('gin_trgm_ops')),
+    // Substring search over the documents' word summaries (LIKE with escaped metacharacters): pg_trgm.
+    index('thread_search_words_trgm_idx').using('gin', t.words.op('gin_trgm_ops')),
   ],
 );
 

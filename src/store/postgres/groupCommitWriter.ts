@@ -3,7 +3,7 @@
 // bookkeeping, checkpoints and derived metadata of all its threads, whatever their tenants
 // (src/store/postgres/appendBatch.ts). A request's promise resolves only after its batch committed.
 //
-// Up to MAX_IN_FLIGHT batches run at once, on disjoint sets of threads: a thread with a batch in
+// Up to maxInFlight batches run at once, on disjoint sets of threads: a thread with a batch in
 // flight has its later appends wait for the next batch (so per thread there is still one batch in
 // flight, in queue order), while the other threads' appends are written meanwhile — the writer's own
 // work (building the next batch, settling the last one) then overlaps the database's. Seqs are
@@ -37,6 +37,8 @@ export interface GroupCommitOptions {
   rejectWhenFull: boolean;
   /** How long to keep retrying a batch whose connection failed before giving up. */
   retryDeadlineMs: number;
+  /** Batches written at once (on disjoint threads): the next batch forms while one is in the database. */
+  maxInFlight: number;
 }
 
 export const DEFAULT_GROUP_COMMIT_OPTIONS: GroupCommitOptions = {
@@ -46,6 +48,7 @@ export const DEFAULT_GROUP_COMMIT_OPTIONS: GroupCommitOptions = {
   maxQueuedBytes: 256 * 1024 * 1024,
   rejectWhenFull: false,
   retryDeadlineMs: 60_000,
+  maxInFlight: 2,
 };
 
 interface AppendRequest {
@@ -59,8 +62,6 @@ interface AppendRequest {
   reject: (error: Error) => void;
 }
 
-/** Batches written concurrently (each on its own connection, on disjoint threads). */
-const MAX_IN_FLIGHT = 2;
 /**
  * A batch runs alongside another only when it has at least this many items (and a lone batch is
  * split in two only when both halves would): each batch pays its own round trips and commit, so
@@ -98,6 +99,8 @@ export class GroupCommitWriter {
   readonly stats: WriterStats = { batches: 0, items: 0, retries: 0 };
   /** Told of every committed batch, after its appends resolved (the search indexer folds its lines). */
   onCommit: ((threads: readonly ThreadBatch[]) => void) | null = null;
+  /** When an append was last submitted or committed (ms since epoch): the search indexer yields to appends. */
+  lastActivityAt = 0;
 
   constructor(
     private readonly db: Database,
@@ -109,6 +112,7 @@ export class GroupCommitWriter {
     // Fenced off by a batch (another process took the thread over): every later append is refused
     // the same way, without a round trip.
     if (state.fencedBy) return Promise.reject(state.fencedBy);
+    this.lastActivityAt = Date.now();
     const bytes = items.reduce((n, i) => n + i.byteSize, 0);
     return new Promise<void>((resolve, reject) => {
       const enqueue = () => {
@@ -149,7 +153,7 @@ export class GroupCommitWriter {
   }
 
   private schedule(): void {
-    if (this.inFlight >= MAX_IN_FLIGHT) return;
+    if (this.inFlight >= this.options.maxInFlight) return;
     const queuedItems = this.queue.reduce((n, r) => n + r.items.length, 0);
     const full = queuedItems >= this.options.maxBatchItems || this.queuedBytes >= this.options.maxBatchBytes;
     if (this.options.lingerMs > 0 && !full) {
@@ -179,9 +183,9 @@ export class GroupCommitWriter {
   }
 
   private kick(): void {
-    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       let limit = this.options.maxBatchItems;
-      if (MAX_IN_FLIGHT > 1) {
+      if (this.options.maxInFlight > 1) {
         const { items, threads } = this.eligible();
         if (this.inFlight > 0 && items < PARALLEL_MIN_ITEMS) return;
         // Nothing in flight and enough for two: split, so that the two halves (on disjoint threads)
@@ -366,6 +370,7 @@ export class GroupCommitWriter {
 
   private commit(requests: AppendRequest[], threads: ThreadBatch[]): void {
     this.stats.batches++;
+    this.lastActivityAt = Date.now();
     for (const t of threads) {
       t.state.materialized = true;
       this.stats.items += t.items.length;

@@ -2,8 +2,8 @@
 // base thread's lines 0..B (seen at seq 1..B+1), then its own lines from B+2. A Segment says which
 // physical rows make up one stretch of that virtual sequence; fork-of-fork chains nest.
 import type { SqlExecutor } from '../../db/database.js';
-import type { ThreadItemRowRecord } from '../../db/schema/columns.js';
 import { decodeLine } from '../shared/preparedItem.js';
+import type { SelectedItemRow } from './itemRows.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { ThreadRowRecord } from './threadRow.js';
 import { findThreadRow } from './threadLookup.js';
@@ -48,9 +48,6 @@ export interface VirtualRow {
   line: StoredRolloutLine;
 }
 
-/** The columns a line is read back from (typed by the drizzle schema). */
-type ItemRow = Pick<ThreadItemRowRecord, 'seq' | 'turn_id' | 'ts' | 'type' | 'payload' | 'extra' | 'raw_line'>;
-
 export interface ReadRangeOptions {
   /** Exclusive virtual bound: rows strictly after (asc) / before (desc) it. */
   after?: number | null;
@@ -81,13 +78,13 @@ export async function readVirtualRange(tx: SqlExecutor, tenantId: string, segmen
       turnFilter = ` AND turn_id = $${params.length}`;
     }
     params.push(remaining === OPEN_END ? null : remaining);
-    const { rows } = await tx.query<ItemRow>(
+    const { rows } = await tx.query<SelectedItemRow>(
       `SELECT seq, turn_id, ts, type, payload, extra, raw_line FROM thread_store.thread_items
         WHERE tenant_id = $1 AND thread_id = $2 AND seq BETWEEN $3 AND $4${turnFilter}
         ORDER BY seq ${direction === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
       params,
     );
-    for (const r of rows) out.push({ vseq: Number(r.seq) + s.offset, turnId: r.turn_id, line: decodeLine(r) });
+    for (const r of rows) out.push({ vseq: Number(r.seq) + s.offset, turnId: r.turn_id ?? null, line: decodeLine(r) });
     remaining -= rows.length;
   }
   return out;

@@ -19,7 +19,8 @@ import { decodeLine } from '../shared/preparedItem.js';
 import { projectTurns } from '../../history/turns.js';
 import { historySegments, OPEN_END, readVirtualRange, type Segment, type VirtualRow } from './historySegments.js';
 import { requireThreadRow } from './threadLookup.js';
-import { assertVisible, type ItemRowRecord } from './threadReads.js';
+import type { SelectedItemRow } from './itemRows.js';
+import { assertVisible } from './threadReads.js';
 
 const DEFAULT_TURN_PAGE = 25;
 const DEFAULT_ITEM_PAGE = 100;
@@ -169,7 +170,7 @@ function turnsPageStatement(direction: SortDirection): NamedStatement {
 }
 const TURNS_PAGE = { asc: turnsPageStatement('asc'), desc: turnsPageStatement('desc') };
 
-interface PageRow extends ItemRowRecord {
+interface PageRow extends SelectedItemRow {
   kind?: 'h' | 's' | 'r';
   last?: number | string | null;
 }
@@ -198,11 +199,11 @@ export async function listTurns(db: Database, tenantId: string, params: ParsedLi
   if (flags.fork) return db.transaction((tx) => listTurnsInTransaction(tx, tenantId, params), { tenantId, operation: 'listTurns' });
   const spans = rows
     .filter((r) => r.kind === 's')
-    .map((r) => ({ turnId: r.turn_id!, first: Number(r.seq), last: Number(r.last) }))
+    .map((r) => ({ turnId: r.turn_id as string, first: Number(r.seq), last: Number(r.last) }))
     .sort((a, b) => (direction === 'asc' ? a.first - b.first : b.first - a.first));
   const items = rows
     .filter((r) => r.kind === 'r')
-    .map((r) => ({ vseq: Number(r.seq), turnId: r.turn_id, line: decodeLine(r) }))
+    .map((r) => ({ vseq: Number(r.seq), turnId: r.turn_id ?? null, line: decodeLine(r) }))
     .sort((a, b) => a.vseq - b.vseq);
   return turnPage(params, direction, { items: spans.slice(0, pageSize), more: spans.length > pageSize }, items);
 }
@@ -246,7 +247,7 @@ export async function listItems(db: Database, tenantId: string, params: ParsedLi
   const { rows } = await db.tenantQuery<PageRow>(tenantId, statement, values, 'listItems');
   const flags = flagsOf(rows, (r) => r.seq === null, params.threadId, params.includeArchived ?? false);
   if (flags.fork) return db.transaction((tx) => listItemsInTransaction(tx, tenantId, params), { tenantId, operation: 'listItems' });
-  const fetched = rows.filter((r) => r.seq !== null).map((r) => ({ vseq: Number(r.seq), turnId: r.turn_id, line: decodeLine(r) }));
+  const fetched = rows.filter((r) => r.seq !== null).map((r) => ({ vseq: Number(r.seq), turnId: r.turn_id ?? null, line: decodeLine(r) }));
   return itemPage(params, direction, pageSize, fetched);
 }
 

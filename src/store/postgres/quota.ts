@@ -22,8 +22,14 @@ export interface QuotaDemand {
  * when a tenant would go past a quota; tenants without quotas cost one probe of a partial index.
  */
 export const QUOTA_CHECK: NamedStatement = {
-  name: 'thread_store_quota_check_v1',
-  text: 'SELECT thread_store.enforce_quotas($1::uuid[], $2::bigint[], $3::bigint[], $4::boolean) AS ok',
+  name: 'thread_store_quota_check_v2',
+  genericPlan: true,
+  // The plpgsql check runs only when a tenant of the batch has a quota: for the others the answer
+  // is a probe of tenants_quota_idx (which holds quota'd tenants only), ~10 µs instead of ~140.
+  text: `SELECT CASE WHEN EXISTS (SELECT 1 FROM thread_store.tenants t
+                                    WHERE t.id = ANY ($1::uuid[]) AND (t.max_threads IS NOT NULL OR t.max_item_bytes IS NOT NULL))
+                     THEN thread_store.enforce_quotas($1::uuid[], $2::bigint[], $3::bigint[], $4::boolean)
+                     ELSE true END AS ok`,
 };
 
 /**

@@ -12,6 +12,7 @@ import type { Database, NamedStatement, SqlExecutor } from '../../db/database.js
 import { InvalidRequestError, ThreadNotFoundError } from '../../model/errors.js';
 import { decodeLine } from '../shared/preparedItem.js';
 import { historySegments, readVirtualRange, type Segment, type VirtualRow } from './historySegments.js';
+import type { SelectedItemRow } from './itemRows.js';
 import type { ThreadRowRecord } from './threadRow.js';
 
 
@@ -116,15 +117,6 @@ const RESUME_TAIL: NamedStatement = {
            ORDER BY i.seq LIMIT (SELECT greatest(last_seq - resume_seq + 1, 0) FROM t))`,
 };
 
-interface ResumeTailRow {
-  seq: number | string | null;
-  ts: string;
-  type: string;
-  payload: unknown;
-  extra: unknown;
-  raw_line: string | null;
-}
-
 interface ResumeTailHeader {
   archived: boolean;
   fork: boolean;
@@ -139,7 +131,7 @@ interface ResumeTailHeader {
  * the general path must answer — also if the resume point and the lines ever disagree.
  */
 export async function fastResume(db: Database, tenantId: string, threadId: string, includeArchived: boolean): Promise<StoredHistoryReconstruction | null> {
-  const { rows } = await db.tenantQuery<ResumeTailRow>(tenantId, RESUME_TAIL, [tenantId, threadId], 'reconstructHistory');
+  const { rows } = await db.tenantQuery<SelectedItemRow>(tenantId, RESUME_TAIL, [tenantId, threadId], 'reconstructHistory');
   const headerAt = rows.findIndex((r) => r.seq === null);
   if (headerAt < 0) throw new ThreadNotFoundError(threadId);
   const header = rows[headerAt]!.payload as ResumeTailHeader;

@@ -1,28 +1,35 @@
 // Owns the write side of content search on PostgreSQL: folding committed lines into thread_search
-// documents, behind the acknowledgement. An append pays nothing for search: the group-commit writer
-// only tells the indexer which threads it wrote, and the indexer folds their new lines in the
-// background — one statement for many threads and tenants, each thread's lines since its
-// search_seq into one document (the visible text of each line, thread_store.search_text, one record
-// per line), so the trigram index sees a thread's words once per fold instead of once per line.
+// documents, behind the acknowledgement. An append pays nothing for search. After a batch commits,
+// the group-commit writer hands the indexer each thread's new lines' visible text (searchTextOf,
+// which it has in memory anyway); in the background the indexer writes one document per thread per
+// fold — the text, one record per line, and its word summary (searchWords), which is what the
+// trigram index covers — for many threads and tenants in one statement, and moves the threads'
+// search_seq. Lines the process did not see committed (a crashed writer's, an imported or detached
+// thread's) are folded by the database itself from the stored lines (FOLD, thread_store.search_text
+// and search_words in SQL).
 // Nothing depends on the fold for correctness: searchThreads also reads the lines after search_seq
 // directly (src/store/postgres/searchThreads.ts), so a line is searchable from its COMMIT on, and a
-// process that dies with unfolded lines loses nothing — whoever next writes, resumes or searches the
-// thread schedules its fold.
+// process that dies with unfolded lines loses nothing — whoever next resumes or searches the thread
+// schedules its fold.
 import type { Database, NamedStatement, SqlExecutor } from '../../db/database.js';
+import { searchWords } from '../shared/search.js';
 
 /** Most lines one fold reads of one thread (the rest waits for the next fold). */
 export const FOLD_LINES_PER_THREAD = 5000;
 /** Most threads one fold statement takes. */
 const FOLD_THREADS_PER_STATEMENT = 256;
+/** Separates the lines of a document's text (thread_store.search_text maps it to U+FFFD in text). */
+export const RECORD_SEPARATOR = '\u001e';
 
 /**
- * Fold the lines after search_seq of the threads ($1 tenant ids, $2 thread ids, pairwise), at most
- * $3 lines each. Threads another transaction holds (a batch in flight, another fold) are skipped,
- * not waited for: no fold ever delays an append or deadlocks with one. One row per requested
- * thread: 'gone' (no such thread), 'busy' (skipped), 'more' (lines remain) or 'done'.
+ * Fold the stored lines after search_seq of the threads ($1 tenant ids, $2 thread ids, pairwise),
+ * at most $3 lines each, reading them back from thread_items. Threads another transaction holds (a
+ * batch in flight, another fold) are skipped, not waited for: no fold ever delays an append or
+ * deadlocks with one. One row per requested thread: 'gone' (no such thread), 'busy' (skipped),
+ * 'more' (lines remain) or 'done'.
  */
 export const FOLD: NamedStatement = {
-  name: 'thread_store_search_fold_v1',
+  name: 'thread_store_search_fold_v2',
   genericPlan: true,
   text: `WITH x AS (
            SELECT * FROM unnest($1::uuid[], $2::uuid[]) AS x(tenant_id, id)
@@ -43,8 +50,8 @@ export const FOLD: NamedStatement = {
                   string_agg(body, E'\\x1e' ORDER BY seq) AS body
              FROM l GROUP BY tenant_id, thread_id
          ), docs AS (
-           INSERT INTO thread_store.thread_search (tenant_id, thread_id, first_seq, last_seq, body)
-           SELECT tenant_id, thread_id, first_seq, last_seq, body FROM folded WHERE body IS NOT NULL
+           INSERT INTO thread_store.thread_search (tenant_id, thread_id, first_seq, last_seq, body, words)
+           SELECT tenant_id, thread_id, first_seq, last_seq, body, thread_store.search_words(body) FROM folded WHERE body IS NOT NULL
          ), upd AS (
            UPDATE thread_store.threads t SET search_seq = f.last_seq
              FROM folded f WHERE t.tenant_id = f.tenant_id AND t.id = f.thread_id
@@ -58,7 +65,41 @@ export const FOLD: NamedStatement = {
                   LEFT JOIN upd u ON u.tenant_id = x.tenant_id AND u.id = x.id`,
 };
 
-type FoldState = 'gone' | 'busy' | 'more' | 'done';
+/**
+ * Fold lines whose text the writer handed over: per thread ($1 tenant, $2 thread) the seqs $3..$4,
+ * their text $5 (NULL when none of them has any) and its word summary $6. Written only where the
+ * thread's search_seq is $3 - 1 (the lines continue what is folded); 'stale' otherwise (someone
+ * folded past them, or there are older unfolded lines: the database must fold those itself), and
+ * 'busy' / 'gone' as for FOLD.
+ */
+const FOLD_TEXTS: NamedStatement = {
+  name: 'thread_store_search_fold_texts_v1',
+  genericPlan: true,
+  text: `WITH x AS (
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
+             AS x(tenant_id, id, first_seq, last_seq, body, words)
+         ), q AS (
+           SELECT t.tenant_id, t.id, coalesce(t.search_seq, -1) = x.first_seq - 1 AS fits FROM thread_store.threads t
+             JOIN x ON t.tenant_id = x.tenant_id AND t.id = x.id
+           ORDER BY t.tenant_id, t.id
+           FOR NO KEY UPDATE OF t SKIP LOCKED
+         ), docs AS (
+           INSERT INTO thread_store.thread_search (tenant_id, thread_id, first_seq, last_seq, body, words)
+           SELECT x.tenant_id, x.id, x.first_seq, x.last_seq, x.body, x.words
+             FROM x JOIN q ON q.tenant_id = x.tenant_id AND q.id = x.id WHERE q.fits AND x.body IS NOT NULL
+         ), upd AS (
+           UPDATE thread_store.threads t SET search_seq = x.last_seq
+             FROM x JOIN q ON q.tenant_id = x.tenant_id AND q.id = x.id
+            WHERE q.fits AND t.tenant_id = x.tenant_id AND t.id = x.id
+         )
+         SELECT x.tenant_id, x.id,
+                CASE WHEN q.id IS NULL THEN (CASE WHEN EXISTS (SELECT 1 FROM thread_store.threads t WHERE t.tenant_id = x.tenant_id AND t.id = x.id)
+                                                  THEN 'busy' ELSE 'gone' END)
+                     WHEN q.fits THEN 'done' ELSE 'stale' END AS state
+           FROM x LEFT JOIN q ON q.tenant_id = x.tenant_id AND q.id = x.id`,
+};
+
+type FoldState = 'gone' | 'busy' | 'more' | 'done' | 'stale';
 
 export interface ThreadRef {
   tenantId: string;
@@ -76,48 +117,129 @@ export async function foldNow(tx: SqlExecutor, tenantId: string, threadIds: read
 }
 
 export interface SearchIndexerOptions {
-  /** How long after a commit its threads are folded, at the latest (ms). Folds of many commits share a statement. */
+  /** A fold round runs no sooner than this after its first thread was marked (ms): folds of many commits share statements. */
   foldDelayMs: number;
+  /** …and only once this process's appends have paused this long (ms): appends come first. */
+  idleMs: number;
+  /** …unless its oldest thread has waited this long (ms): then it folds even while appends go on. */
+  maxFoldDelayMs: number;
+  /** …or the text waiting in memory has grown past this many bytes. */
+  maxPendingBytes: number;
 }
 
-export const DEFAULT_SEARCH_INDEXER_OPTIONS: SearchIndexerOptions = { foldDelayMs: 1000 };
+export const DEFAULT_SEARCH_INDEXER_OPTIONS: SearchIndexerOptions = { foldDelayMs: 1000, idleMs: 200, maxFoldDelayMs: 10_000, maxPendingBytes: 32 * 1024 * 1024 };
+
+/** Lines of one thread the writer committed and the indexer holds: seqs first..last, their texts. */
+interface PendingText {
+  ref: ThreadRef;
+  first: number;
+  last: number;
+  texts: string[];
+  bytes: number;
+}
 
 /**
- * The process's background folder. Threads are marked dirty by the group-commit writer (after each
- * commit), by resumes and by searches that met unfolded lines; a timer folds them in statements of
- * up to FOLD_THREADS_PER_STATEMENT threads, of any tenants.
+ * The process's background folder. The group-commit writer hands it the text of every committed
+ * line (add); resumes and searches that meet lines it never saw mark threads for the database to
+ * fold (markDirty). A fold round writes both kinds, up to FOLD_THREADS_PER_STATEMENT threads of any
+ * tenants per statement. Rounds yield to appends: a round waits for a pause of idleMs in this
+ * process's appends, at most maxFoldDelayMs or until maxPendingBytes of text wait. Searches are
+ * exact meanwhile (they read unfolded lines directly); only their cost grows with what waits.
  */
 export class SearchIndexer {
+  /** Threads the database must fold from their stored lines. */
   private readonly dirty = new Map<string, ThreadRef>();
+  /** Threads whose new lines' text this process holds, contiguous from the thread's search_seq + 1. */
+  private readonly pending = new Map<string, PendingText>();
+  private pendingBytes = 0;
+  /** When the oldest work now waiting was marked (ms since epoch). */
+  private waitingSince = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
   readonly stats = { folds: 0, threadsFolded: 0 };
 
+  /** `lastAppendAt`: when this process last submitted or committed an append (ms since epoch). */
   constructor(
     private readonly db: Database,
     private readonly options: SearchIndexerOptions = DEFAULT_SEARCH_INDEXER_OPTIONS,
+    private readonly lastAppendAt: () => number = () => 0,
   ) {}
 
-  markDirty(tenantId: string, threadId: string): void {
-    if (this.closed) return;
-    this.dirty.set(`${tenantId}:${threadId}`, { tenantId, threadId });
-    this.schedule();
+  private waiting(): boolean {
+    return this.dirty.size > 0 || this.pending.size > 0;
   }
 
-  /** A fold round within foldDelayMs, unless one is due or running (it schedules the next itself). */
-  private schedule(): void {
-    if (this.timer || this.running || this.closed || this.dirty.size === 0) return;
+  private noteWork(): void {
+    if (!this.waiting()) this.waitingSince = Date.now();
+  }
+
+  /** The database should fold this thread from its stored lines (lines this process did not commit). */
+  markDirty(tenantId: string, threadId: string): void {
+    if (this.closed) return;
+    this.noteWork();
+    const key = `${tenantId}:${threadId}`;
+    this.dropPending(key);
+    this.dirty.set(key, { tenantId, threadId });
+    this.schedule(this.options.foldDelayMs);
+  }
+
+  /** The writer committed seqs first..last of a thread with these texts (null: no visible text). */
+  add(tenantId: string, threadId: string, first: number, last: number, texts: readonly (string | null)[]): void {
+    if (this.closed) return;
+    const key = `${tenantId}:${threadId}`;
+    if (this.dirty.has(key)) return; // the database folds it from the stored lines anyway
+    this.noteWork();
+    const held = this.pending.get(key);
+    if (held && held.last !== first - 1) {
+      // Not contiguous with what is held (cannot happen with one writer per thread): let the database fold it.
+      this.markDirty(tenantId, threadId);
+      return;
+    }
+    const entry = held ?? { ref: { tenantId, threadId }, first, last, texts: [], bytes: 0 };
+    entry.last = last;
+    for (const text of texts) {
+      if (text === null) continue;
+      entry.texts.push(text);
+      entry.bytes += text.length;
+      this.pendingBytes += text.length;
+    }
+    this.pending.set(key, entry);
+    this.schedule(this.pendingBytes > this.options.maxPendingBytes ? 0 : this.options.foldDelayMs);
+  }
+
+  private dropPending(key: string): void {
+    const held = this.pending.get(key);
+    if (!held) return;
+    this.pendingBytes -= held.bytes;
+    this.pending.delete(key);
+  }
+
+  /** A fold round in `delayMs`, unless one is due or running (it schedules the next itself). */
+  private schedule(delayMs: number): void {
+    if (this.running || this.closed || !this.waiting()) return;
+    if (this.timer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.timer);
+    }
     this.timer = setTimeout(() => {
       this.timer = null;
+      const now = Date.now();
+      const quietFor = now - this.lastAppendAt();
+      const overdue = now - this.waitingSince >= this.options.maxFoldDelayMs || this.pendingBytes > this.options.maxPendingBytes;
+      if (quietFor < this.options.idleMs && !overdue) {
+        // Appends are flowing: look again once they could have paused.
+        this.schedule(this.options.idleMs - quietFor);
+        return;
+      }
       void this.flush().catch(() => {
-        // The database is unreachable now; the threads stay dirty for the next round.
+        // The database is unreachable now; the work stays for the next round.
       });
-    }, this.options.foldDelayMs);
+    }, delayMs);
     this.timer.unref();
   }
 
-  /** Fold every thread marked dirty so far (threads busy with an append are retried next round). */
+  /** Fold everything waiting now (threads busy with an append are retried next round). */
   async flush(): Promise<void> {
     while (this.running) await this.running;
     if (this.timer) {
@@ -126,34 +248,74 @@ export class SearchIndexer {
     }
     this.running = this.foldAll().finally(() => {
       this.running = null;
-      // Work marked while folding (or skipped as busy) gets its own round.
-      this.schedule();
+      // Work that arrived while folding (or was skipped as busy) gets its own round.
+      this.schedule(this.options.foldDelayMs);
     });
     await this.running;
   }
 
   private async foldAll(): Promise<void> {
-    const todo = [...this.dirty.values()];
+    const texts = [...this.pending.values()];
+    const dirty = [...this.dirty.values()];
+    this.pending.clear();
+    this.pendingBytes = 0;
     this.dirty.clear();
+    this.waitingSince = Date.now();
     try {
-      for (let i = 0; i < todo.length; i += FOLD_THREADS_PER_STATEMENT) {
-        const chunk = todo.slice(i, i + FOLD_THREADS_PER_STATEMENT);
-        const [result] = await this.db.pipeline(
-          [...new Set(chunk.map((t) => t.tenantId))].sort(),
-          [{ statement: FOLD, params: [chunk.map((t) => t.tenantId), chunk.map((t) => t.threadId), FOLD_LINES_PER_THREAD] }],
-          'searchFold',
-        );
-        this.stats.folds++;
-        for (const row of (result?.rows ?? []) as { tenant_id: string; id: string; state: FoldState }[]) {
+      for (let i = 0; i < texts.length; i += FOLD_THREADS_PER_STATEMENT) {
+        const chunk = texts.slice(i, i + FOLD_THREADS_PER_STATEMENT);
+        const rows = await this.run(chunk.map((p) => p.ref), FOLD_TEXTS, [
+          chunk.map((p) => p.ref.tenantId),
+          chunk.map((p) => p.ref.threadId),
+          chunk.map((p) => p.first),
+          chunk.map((p) => p.last),
+          chunk.map((p) => (p.texts.length === 0 ? null : p.texts.join(RECORD_SEPARATOR))),
+          chunk.map((p) => searchWords(p.texts)),
+        ]);
+        const byKey = new Map(chunk.map((p) => [`${p.ref.tenantId}:${p.ref.threadId}`, p]));
+        for (const row of rows) {
+          const held = byKey.get(`${row.tenant_id}:${row.id}`);
+          if (!held) continue;
+          if (row.state === 'done') this.stats.threadsFolded++;
+          else if (row.state === 'busy') this.requeue(held);
+          else if (row.state === 'stale') dirty.push(held.ref);
+        }
+      }
+      for (let i = 0; i < dirty.length; i += FOLD_THREADS_PER_STATEMENT) {
+        const chunk = dirty.slice(i, i + FOLD_THREADS_PER_STATEMENT);
+        const rows = await this.run(chunk, FOLD, [chunk.map((t) => t.tenantId), chunk.map((t) => t.threadId), FOLD_LINES_PER_THREAD]);
+        for (const row of rows) {
           if (row.state === 'done') this.stats.threadsFolded++;
           else if (row.state === 'more' || row.state === 'busy') this.dirty.set(`${row.tenant_id}:${row.id}`, { tenantId: row.tenant_id, threadId: row.id });
         }
       }
     } catch (error) {
-      // Keep what was not folded for the next round, then let the caller see the failure.
-      for (const t of todo) this.dirty.set(`${t.tenantId}:${t.threadId}`, t);
+      // What was not folded goes to the database to fold later (its text here may be lost: the
+      // stored lines are the truth), then the caller sees the failure.
+      for (const t of [...texts.map((p) => p.ref), ...dirty]) this.dirty.set(`${t.tenantId}:${t.threadId}`, t);
       throw error;
     }
+  }
+
+  /** Held text skipped because its thread was busy: back in front of what arrived since. */
+  private requeue(held: PendingText): void {
+    const key = `${held.ref.tenantId}:${held.ref.threadId}`;
+    if (this.dirty.has(key)) return;
+    const newer = this.pending.get(key);
+    if (newer) {
+      this.pendingBytes -= newer.bytes;
+      held.texts.push(...newer.texts);
+      held.bytes += newer.bytes;
+      held.last = newer.last;
+    }
+    this.pending.set(key, held);
+    this.pendingBytes += held.bytes;
+  }
+
+  private async run(threads: readonly ThreadRef[], statement: NamedStatement, params: unknown[]): Promise<{ tenant_id: string; id: string; state: FoldState }[]> {
+    const [result] = await this.db.pipeline([...new Set(threads.map((t) => t.tenantId))].sort(), [{ statement, params }], 'searchFold');
+    this.stats.folds++;
+    return (result?.rows ?? []) as { tenant_id: string; id: string; state: FoldState }[];
   }
 
   /** Stop folding (a last flush is the caller's choice: unfolded lines stay searchable). */

@@ -1,20 +1,19 @@
 // Owns searchThreads on PostgreSQL: threads whose visible user/assistant text or name/title contains
 // the term, case-insensitively and literally, with a snippet around the first match — one statement
 // in one round trip. A thread's text is read from its folded search documents (thread_search,
-// trigram-indexed, written behind the ack by src/store/postgres/searchIndex.ts) and, for the lines
-// committed since its last fold (seq > search_seq), straight from the lines with the same rule in
-// SQL (thread_store.search_text): every committed line is searchable at once, folded or not.
+// written behind the ack by src/store/postgres/searchIndex.ts; a document's word summary is checked
+// first, wordPatterns, then its text) and, for the lines committed since its last fold
+// (seq > search_seq), straight from the lines with the same rule in SQL (thread_store.search_text):
+// every committed line is searchable at once, folded or not.
 import type { ParsedSearchThreadsParams, ThreadSearchPage } from '../../model/params.js';
 import type { Database, NamedStatement } from '../../db/database.js';
-import { likePattern, snippetAround } from '../shared/search.js';
+import { likePattern, snippetAround, wordPatterns } from '../shared/search.js';
 import { decodeThreadCursor, encodeThreadCursor, DEFAULT_PAGE_SIZE } from './listThreads.js';
 import { rowToThread, sourceToColumn, type ThreadRowRecord } from './threadRow.js';
-import type { SearchIndexer } from './searchIndex.js';
+import { RECORD_SEPARATOR, type SearchIndexer } from './searchIndex.js';
 
 /** Characters of a document returned on each side of the first match (the snippet needs ~60). */
 const WINDOW = 200;
-/** Separates the lines of a search document (thread_store.search_text maps it to U+FFFD in text). */
-const RECORD_SEPARATOR = '\u001e';
 
 /** Threads of the tenant with lines not folded yet, for the indexer (at most this many per search). */
 const UNFOLDED: NamedStatement = {
@@ -35,7 +34,7 @@ export async function searchThreads(db: Database, search: SearchIndexer, tenantI
   const sortKey = params.sortKey ?? 'created_at';
   const desc = (params.sortDirection ?? 'desc') === 'desc';
   const cursor = params.cursor ? decodeThreadCursor('search', params.cursor, sortKey) : null;
-  const values: unknown[] = [tenantId, likePattern(params.searchTerm), params.searchTerm];
+  const values: unknown[] = [tenantId, likePattern(params.searchTerm), params.searchTerm, wordPatterns(params.searchTerm)];
   const p = (v: unknown, cast?: string) => {
     values.push(v);
     return `$${values.length}${cast ? `::${cast}` : ''}`;
@@ -56,7 +55,7 @@ export async function searchThreads(db: Database, search: SearchIndexer, tenantI
          (SELECT substr(d.body, greatest(1, f.at - ${WINDOW}), ${2 * WINDOW} + length($3)) AS text, least(f.at, ${WINDOW + 1}) AS at
             FROM thread_store.thread_search d
            CROSS JOIN LATERAL (SELECT strpos(lower(d.body), lower($3)) AS at) f
-           WHERE d.tenant_id = t.tenant_id AND d.thread_id = t.id AND d.body ILIKE $2 ESCAPE '\\'
+           WHERE d.tenant_id = t.tenant_id AND d.thread_id = t.id AND d.words ILIKE ALL ($4::text[]) AND d.body ILIKE $2 ESCAPE '\\'
            ORDER BY d.first_seq LIMIT 1)
          UNION ALL
          (SELECT s.text, strpos(lower(s.text), lower($3)) AS at

@@ -5,7 +5,7 @@ import { InvalidRequestError, ThreadNotFoundError } from '../../model/errors.js'
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 import type { Database, NamedStatement } from '../../db/database.js';
 import { decodeLine } from '../shared/preparedItem.js';
-import type { ThreadItemRowRecord } from '../../db/schema/columns.js';
+import type { SelectedItemRow } from './itemRows.js';
 import type { ThreadRowRecord } from './threadRow.js';
 
 export const THREAD_ROW: NamedStatement = {
@@ -23,12 +23,6 @@ const OWN_HISTORY: NamedStatement = {
             AND NOT EXISTS (SELECT 1 FROM thread_store.threads t WHERE t.tenant_id = $1 AND t.id = $2 AND t.history_base_thread_id IS NOT NULL)
           ORDER BY i.seq`,
 };
-
-/**
- * The columns a line is read back from (thread_items, typed by the drizzle schema); `seq` is null on
- * the header rows some reads put before the lines.
- */
-export type ItemRowRecord = Pick<ThreadItemRowRecord, 'turn_id' | 'ts' | 'type' | 'payload' | 'extra' | 'raw_line'> & { seq: number | null };
 
 /** Codex's visibility rules for one thread: unknown → ThreadNotFound, archived without includeArchived → InvalidRequest. */
 export function assertVisible(thread: { archived: boolean } | undefined, threadId: string, includeArchived: boolean): void {
@@ -51,5 +45,5 @@ export async function readThreadOnce(db: Database, tenantId: string, threadId: s
   if (!row) throw new ThreadNotFoundError(threadId);
   assertVisible({ archived: row.archived_at !== null }, threadId, includeArchived);
   if (!withHistory || row.history_base_thread_id !== null) return { row, history: null };
-  return { row, history: ((itemsResult?.rows ?? []) as unknown as ItemRowRecord[]).map(decodeLine) };
+  return { row, history: ((itemsResult?.rows ?? []) as unknown as SelectedItemRow[]).map(decodeLine) };
 }

@@ -6,7 +6,7 @@
 // serialization failures become InvalidRequest.
 import { ResourceExhaustedError } from '../../model/errors.js';
 import { asRecord, parseRolloutLine, type RolloutLine, type StoredRolloutLine } from '../../model/rolloutLine.js';
-import { encodeLine, stringifyLine, type PreparedItem } from '../../model/storedLine.js';
+import { encodeLine, type PreparedItem } from '../../model/storedLine.js';
 import { isPersistedRolloutItem } from '../../history/persistencePolicy.js';
 
 // The stored form of a line lives in the model (import uses it too); re-exported for the store's callers.
@@ -35,12 +35,11 @@ export function prepareItems(items: readonly RolloutLine[], limits: ItemLimits, 
     parseRolloutLine(item, where);
     if (!isPersistedRolloutItem(item)) return;
     const line = (item.timestamp === undefined ? { timestamp: now(), ...item } : item) as StoredRolloutLine;
-    const whole = stringifyLine(line, where);
-    const byteSize = Buffer.byteLength(whole, 'utf8');
-    if (byteSize > limits.maxItemBytes) {
-      throw new ResourceExhaustedError(`item of ${byteSize} bytes exceeds the limit of ${limits.maxItemBytes} bytes`, { path: where });
+    const encoded = encodeLine(line, where);
+    if (encoded.byteSize > limits.maxItemBytes) {
+      throw new ResourceExhaustedError(`item of ${encoded.byteSize} bytes exceeds the limit of ${limits.maxItemBytes} bytes`, { path: where });
     }
-    out.push(encodeLine(line, whole, byteSize, where));
+    out.push(encoded);
   });
   return out;
 }
