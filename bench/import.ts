@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createScratchDatabase } from './lib/harness.js';
 import { importCodexHome } from '../src/codex/import/index.js';
+import { createService } from '../src/store/openThreadStore.js';
 import { readRolloutFile } from '../src/codex/rolloutReader.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
@@ -136,7 +137,9 @@ async function main(): Promise<void> {
   const rssBeforeImport = process.memoryUsage().rss;
   peak = 0;
   const i0 = performance.now();
-  const summary = await importCodexHome({ db, tenantId: tenant, codexHome: home });
+  // The import writes through the tenant's store (its import/export port); the service closes db at the end.
+  const service = createService(db);
+  const summary = await importCodexHome({ store: service.forTenant(tenant), codexHome: home });
   const importMs = performance.now() - i0;
   const importRss = Math.max(peak, process.memoryUsage().rss);
 
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
     peakRssMB: Math.round(Math.max(peak, process.resourceUsage().maxRSS * 1024) / 1024 / 1024),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  await db.close();
+  await service.close();
   if (dropDb && !keep) await dropDb();
   if (!keep && !arg('dir')) rmSync(home, { recursive: true, force: true });
 }

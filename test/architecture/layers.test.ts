@@ -30,15 +30,8 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
 /** The one store module codex/ may import: the import/export port. */
 const PORT = 'store/transfer.ts';
 
-/**
- * Known exceptions, each with its reason. Keep this list short and say when it goes.
- * - codex/import/index.ts keeps importCodexHome's `{ db, tenantId }` form for bench/import.ts
- *   (owned by the performance work): it wraps the database in the PostgreSQL port. Goes when the
- *   bench passes `store`.
- */
-const EXCEPTIONS: Record<string, readonly string[]> = {
-  'codex/import/index.ts': ['db/database.ts', 'store/postgres/transfer.ts'],
-};
+/** Known exceptions, each with its reason. Keep this list short (none today) and say when each goes. */
+const EXCEPTIONS: Record<string, readonly string[]> = {};
 
 /** Packages the pure layers may use. */
 const PURE_PACKAGES = new Set(['zod', 'uuid']);
