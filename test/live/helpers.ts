@@ -237,6 +237,10 @@ export class FaultyDatabase implements Database {
     return this.inner.useRole(role);
   }
 
+  layout(): ReturnType<Database['layout']> {
+    return this.inner.layout();
+  }
+
   close(): Promise<void> {
     return this.shared ? Promise.resolve() : this.inner.close();
   }
