@@ -102,14 +102,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * only from ids that are UUIDs (checked here; anything else throws before a byte is sent), so the
  * literal cannot carry anything but hex digits, dashes and commas.
  */
-function citusScopeSteps(scope: TenantScope, generic: boolean): PipelineStep[] {
+function citusScopeSteps(scope: TenantScope): PipelineStep[] {
   const ids = typeof scope === 'string' ? [scope] : scope;
   if (ids.length === 0 || !ids.every((id) => UUID.test(id))) throw new Error('tenant scope must be one or more UUIDs');
   return [
     { statement: { text: "SET LOCAL citus.propagate_set_commands = 'local'" }, params: [] },
     { statement: { text: `SET LOCAL thread_store.tenant_id = '${ids.join(',')}'` }, params: [] },
-    ...(generic ? [{ statement: { text: 'SET LOCAL plan_cache_mode = force_generic_plan' }, params: [] }] : []),
   ];
+}
+
+/**
+ * The statements that put `scope` in force for the rest of an open transaction block on `layout`
+ * (what beginTenantTransaction sends after BEGIN): for callers that open their block themselves.
+ */
+export function tenantScopeSteps(scope: TenantScope, layout: DatabaseLayout): PipelineStep[] {
+  return layout === 'citus-distributed' ? citusScopeSteps(scope) : [{ statement: SET_TENANT_SCOPE, params: [tenantScopeValue(scope)] }];
 }
 
 const BEGIN: PipelineStep = { statement: { text: 'BEGIN' }, params: [] };
@@ -290,7 +297,9 @@ export async function runTenantPipeline(
 ): Promise<PipelineResult[]> {
   const generic = options.genericPlan ?? steps.some((s) => 'genericPlan' in s.statement && s.statement.genericPlan === true);
   if (options.layout === 'citus-distributed') {
-    const prologue = citusScopeSteps(scope, generic);
+    // No forced generic plan here: Citus cannot plan a generic plan whose parameters feed its
+    // sub-plans ("could not create distributed plan"), and it caches its router plans itself.
+    const prologue = citusScopeSteps(scope);
     const results = await runInTransactionBlock(client, [BEGIN, ...prologue, ...steps, COMMIT]);
     return results.slice(1 + prologue.length, 1 + prologue.length + steps.length).map((r) => ({ rows: r.rows, rowCount: r.rowCount ?? r.rows.length }));
   }
@@ -331,10 +340,10 @@ export async function beginTenantTransaction(client: pg.ClientBase, scope: Tenan
   // BEGIN inside the pipeline turns its implicit transaction into an explicit one that outlives the
   // Sync: the scope stays in force until COMMIT/ROLLBACK.
   if (layout === 'citus-distributed') {
-    await runInTransactionBlock(client, [BEGIN, ...citusScopeSteps(scope, false)]);
+    await runInTransactionBlock(client, [BEGIN, ...tenantScopeSteps(scope, layout)]);
     return;
   }
-  await runTenantPipelineRaw(client, [BEGIN, { statement: SET_TENANT_SCOPE, params: [tenantScopeValue(scope)] }]);
+  await runTenantPipelineRaw(client, [BEGIN, ...tenantScopeSteps(scope, layout)]);
 }
 
 async function runTenantPipelineRaw(client: pg.ClientBase, steps: PipelineStep[]): Promise<void> {

@@ -307,7 +307,7 @@ export class GroupCommitWriter {
         return;
       }
       try {
-        await this.db.pipeline(batchScope(threads), batchSteps(threads), 'appendItems');
+        await this.db.pipeline(batchScope(threads), batchSteps(threads, await this.db.layout()), 'appendItems');
         this.commit(pending, threads);
         return;
       } catch (error) {
@@ -372,7 +372,7 @@ export class GroupCommitWriter {
    * committed: writing its patches again changes nothing.
    */
   private async wasCommitted(threads: ThreadBatch[], deadline: number): Promise<boolean> {
-    const { step, expected } = commitProbe(threads);
+    const { step, expected } = commitProbe(threads, await this.db.layout());
     if (expected === 0) return false;
     let wait = 25;
     for (;;) {
