@@ -11,6 +11,8 @@ export default defineConfig({
       'test/security/isolation.property.test.ts',
       'test/live/groupCommit.test.ts',
       'test/live/crash.test.ts',
+      'test/live/claims.test.ts',
+      'test/security/tenancy.test.ts',
       'test/store/resumePoint.test.ts',
       'test/codex/codexCli.test.ts',
     ],
