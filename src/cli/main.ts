@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { isThreadStoreError } from '../model/errors.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerDistribute } from './commands/distribute.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerImport } from './commands/import.js';
 import { registerExport } from './commands/export.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerMigrate(program);
+  registerDistribute(program);
   registerDoctor(program);
   registerImport(program);
   registerExport(program);

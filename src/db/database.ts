@@ -11,6 +11,7 @@ import {
   runTenantPipeline,
   SET_TENANT_SCOPE,
   tenantScopeValue,
+  type DatabaseLayout,
   type NamedStatement,
   type PipelineStep,
   type TenantScope,
@@ -18,7 +19,7 @@ import {
 import { InternalError } from '../model/errors.js';
 import { isRetryableDbError, mapDbError, transactionError } from './errors.js';
 
-export type { NamedStatement, PipelineStep, TenantScope } from './tenantPipeline.js';
+export type { DatabaseLayout, NamedStatement, PipelineStep, TenantScope } from './tenantPipeline.js';
 // The driver-error mapping lives in ./errors.ts; re-exported for the store's callers.
 export { isRetryableDbError, mapDbError, sqlStateOf } from './errors.js';
 export { preparedStatement };
@@ -60,7 +61,24 @@ export interface Database {
    * when the connecting user owns the tables). Called after migrations, which need the owner.
    */
   useRole(role: string): Promise<void>;
+  /**
+   * Where the tables live ('single' server, or distributed on a Citus coordinator: src/db/citus.ts),
+   * read once per Database on its first connection. It decides how the tenant scope reaches the rows
+   * (src/db/tenantPipeline.ts) and how a group-commit batch is cut (groupCommitWriter.ts); distribute
+   * a database before opening the stores that use it.
+   */
+  layout(): Promise<DatabaseLayout>;
   close(): Promise<void>;
+}
+
+/** The layout query: distributed when Citus is installed and thread_store.threads is one of its tables. */
+async function detectLayout(exec: SqlExecutor): Promise<DatabaseLayout> {
+  const { rows } = await exec.query<{ citus: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus`);
+  if (!rows[0]?.citus) return 'single';
+  const dist = await exec.query<{ distributed: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('thread_store.threads')) AS distributed`,
+  );
+  return dist.rows[0]?.distributed ? 'citus-distributed' : 'single';
 }
 
 async function runTransaction<T>(
@@ -166,7 +184,8 @@ class PostgresDatabase implements Database {
     const client = await this.connect(options.operation);
     let broken = false;
     try {
-      return await runTransaction(client as unknown as SqlExecutor, () => beginTenantTransaction(client, options.tenantId), fn);
+      const layout = await this.layout();
+      return await runTransaction(client as unknown as SqlExecutor, () => beginTenantTransaction(client, options.tenantId, layout), fn);
     } catch (error) {
       broken = isRetryableDbError(error);
       throw transactionError(error, options.operation ?? 'transaction');
@@ -179,7 +198,7 @@ class PostgresDatabase implements Database {
     const client = await this.connect(operation);
     let broken = false;
     try {
-      return await runTenantPipeline(client, scope, steps);
+      return await runTenantPipeline(client, scope, steps, { layout: await this.layout() });
     } catch (error) {
       broken = isRetryableDbError(error);
       throw mapDbError(error, operation);
@@ -206,6 +225,17 @@ class PostgresDatabase implements Database {
 
   /** Settles once the first connection proved that this pg runs tenant pipelines. */
   private pipelineChecked: Promise<void> | null = null;
+  /** Read on the first connection (see Database.layout). */
+  private detectedLayout: Promise<DatabaseLayout> | null = null;
+
+  async layout(): Promise<DatabaseLayout> {
+    if (!this.detectedLayout) {
+      // The first connection detects it; until one was made, make one.
+      const client = await this.connect('layout');
+      this.release(client);
+    }
+    return this.detectedLayout!;
+  }
 
   private async connect(operation = 'connect'): Promise<pg.PoolClient> {
     let client: pg.PoolClient;
@@ -225,8 +255,15 @@ class PostgresDatabase implements Database {
         throw new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
       });
     }
+    if (!this.detectedLayout) {
+      this.detectedLayout = detectLayout(client as unknown as SqlExecutor).catch((error: unknown) => {
+        this.detectedLayout = null;
+        throw mapDbError(error, 'layout');
+      });
+    }
     try {
       await this.pipelineChecked;
+      await this.detectedLayout;
     } catch (error) {
       this.release(client);
       throw error;
@@ -374,6 +411,10 @@ class EmbeddedDatabase implements Database {
     return this.serialize(async () => {
       await this.db.exec(`SET ROLE ${pg.escapeIdentifier(role)}`);
     });
+  }
+
+  async layout(): Promise<DatabaseLayout> {
+    return 'single';
   }
 
   async close(): Promise<void> {

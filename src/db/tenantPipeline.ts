@@ -84,6 +84,44 @@ const SET_TENANT_SCOPE_GENERIC_PLAN: NamedStatement = {
           WHERE tenant IS NULL OR plans IS NULL`,
 };
 
+/**
+ * Where the tables live, which decides how the scope reaches the rows: one server ('single'), or a
+ * Citus coordinator whose tenant tables are distributed ('citus-distributed', src/db/citus.ts). On
+ * Citus the row-level-security policies run on the WORKERS, and a value set with set_config never
+ * leaves the coordinator: only a `SET LOCAL` inside a transaction block, with
+ * citus.propagate_set_commands = 'local', is replayed on every worker connection the transaction
+ * opens (shared/citus/README.md, verified in test/citus). So there the scope is opened by
+ * BEGIN + SET LOCAL and closed by COMMIT — in the same one-round-trip pipeline.
+ */
+export type DatabaseLayout = 'single' | 'citus-distributed';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The Citus scope prologue: SET takes no bind parameters, so the scope goes in as a literal — built
+ * only from ids that are UUIDs (checked here; anything else throws before a byte is sent), so the
+ * literal cannot carry anything but hex digits, dashes and commas.
+ */
+function citusScopeSteps(scope: TenantScope): PipelineStep[] {
+  const ids = typeof scope === 'string' ? [scope] : scope;
+  if (ids.length === 0 || !ids.every((id) => UUID.test(id))) throw new Error('tenant scope must be one or more UUIDs');
+  return [
+    { statement: { text: "SET LOCAL citus.propagate_set_commands = 'local'" }, params: [] },
+    { statement: { text: `SET LOCAL thread_store.tenant_id = '${ids.join(',')}'` }, params: [] },
+  ];
+}
+
+/**
+ * The statements that put `scope` in force for the rest of an open transaction block on `layout`
+ * (what beginTenantTransaction sends after BEGIN): for callers that open their block themselves.
+ */
+export function tenantScopeSteps(scope: TenantScope, layout: DatabaseLayout): PipelineStep[] {
+  return layout === 'citus-distributed' ? citusScopeSteps(scope) : [{ statement: SET_TENANT_SCOPE, params: [tenantScopeValue(scope)] }];
+}
+
+const BEGIN: PipelineStep = { statement: { text: 'BEGIN' }, params: [] };
+const COMMIT: PipelineStep = { statement: { text: 'COMMIT' }, params: [] };
+
 /** The part of pg's Connection a pipeline writes to and listens on (pg/lib/connection.js). */
 interface PgConnection {
   parse(config: { text: string; name: string; types: unknown[] }): void;
@@ -248,33 +286,64 @@ interface ClientTypes {
 
 /**
  * Run `steps` on `client` within `scope`, in one round trip (the implicit transaction commits at the
- * Sync). Returns one result per step.
+ * Sync; on Citus the pipeline is BEGIN, the SET LOCAL prologue, the steps and COMMIT, still one
+ * round trip). Returns one result per step.
  */
-export async function runTenantPipeline(client: pg.ClientBase, scope: TenantScope, steps: readonly PipelineStep[], options: { genericPlan?: boolean } = {}): Promise<PipelineResult[]> {
+export async function runTenantPipeline(
+  client: pg.ClientBase,
+  scope: TenantScope,
+  steps: readonly PipelineStep[],
+  options: { genericPlan?: boolean; layout?: DatabaseLayout } = {},
+): Promise<PipelineResult[]> {
   const generic = options.genericPlan ?? steps.some((s) => 'genericPlan' in s.statement && s.statement.genericPlan === true);
+  if (options.layout === 'citus-distributed') {
+    // No forced generic plan here: Citus cannot plan a generic plan whose parameters feed its
+    // sub-plans ("could not create distributed plan"), and it caches its router plans itself.
+    const prologue = citusScopeSteps(scope);
+    const results = await runInTransactionBlock(client, [BEGIN, ...prologue, ...steps, COMMIT]);
+    return results.slice(1 + prologue.length, 1 + prologue.length + steps.length).map((r) => ({ rows: r.rows, rowCount: r.rowCount ?? r.rows.length }));
+  }
   const prologue: PipelineStep = { statement: generic ? SET_TENANT_SCOPE_GENERIC_PLAN : SET_TENANT_SCOPE, params: [tenantScopeValue(scope)] };
-  const results = await new Promise<PgResult[]>((resolve, reject) => {
-    const pipeline = new TenantPipeline([prologue, ...steps], (client as unknown as ClientTypes)._types, (error, r) => (error ? reject(error) : resolve(r!)));
+  const results = await submitPipeline(client, [prologue, ...steps]);
+  return results.slice(1).map((r) => ({ rows: r.rows, rowCount: r.rowCount ?? r.rows.length }));
+}
+
+function submitPipeline(client: pg.ClientBase, steps: PipelineStep[]): Promise<PgResult[]> {
+  return new Promise<PgResult[]>((resolve, reject) => {
+    const pipeline = new TenantPipeline(steps, (client as unknown as ClientTypes)._types, (error, r) => (error ? reject(error) : resolve(r!)));
     void client.query(pipeline as unknown as pg.QueryConfig);
   });
-  return results.slice(1).map((r) => ({ rows: r.rows, rowCount: r.rowCount ?? r.rows.length }));
+}
+
+/**
+ * A pipeline that opens a transaction block: when a statement fails the server skips the rest up to
+ * the Sync and the block is left aborted, so roll it back before the connection goes back to the pool.
+ */
+async function runInTransactionBlock(client: pg.ClientBase, steps: PipelineStep[]): Promise<PgResult[]> {
+  try {
+    return await submitPipeline(client, steps);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
 }
 
 /**
  * Open a tenant transaction in one round trip: BEGIN and the scope prologue pipelined together. The
  * caller runs its statements and COMMITs or ROLLs BACK.
  */
-export async function beginTenantTransaction(client: pg.ClientBase, scope: TenantScope | undefined): Promise<void> {
+export async function beginTenantTransaction(client: pg.ClientBase, scope: TenantScope | undefined, layout: DatabaseLayout = 'single'): Promise<void> {
   if (scope === undefined) {
     await client.query('BEGIN');
     return;
   }
   // BEGIN inside the pipeline turns its implicit transaction into an explicit one that outlives the
   // Sync: the scope stays in force until COMMIT/ROLLBACK.
-  await runTenantPipelineRaw(client, [
-    { statement: { text: 'BEGIN' }, params: [] },
-    { statement: SET_TENANT_SCOPE, params: [tenantScopeValue(scope)] },
-  ]);
+  if (layout === 'citus-distributed') {
+    await runInTransactionBlock(client, [BEGIN, ...tenantScopeSteps(scope, layout)]);
+    return;
+  }
+  await runTenantPipelineRaw(client, [BEGIN, ...tenantScopeSteps(scope, layout)]);
 }
 
 async function runTenantPipelineRaw(client: pg.ClientBase, steps: PipelineStep[]): Promise<void> {

@@ -23,6 +23,8 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = inject('serverUrl');
   const template = inject('templateDb');
+  const citusUrl = inject('citusUrl');
+  if (citusUrl) return sharedCitusDatabase(citusUrl);
   if (serverUrl && template) {
     const name = `ts_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
     const admin = new pg.Client({ connectionString: serverUrl });
@@ -77,6 +79,33 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * The Citus suite (vitest.citus.config.ts): every file shares the one distributed database of the
+ * throwaway cluster (test/helpers/citusSetup.ts migrated and distributed it; Citus does not copy a
+ * distributed database from a template). Files run one at a time and every test uses tenants of its
+ * own, so they cannot see one another's rows; the cluster is destroyed after the run.
+ */
+function sharedCitusDatabase(url: string): TestDatabase {
+  const opened: Database[] = [];
+  return {
+    url,
+    mode: 'server',
+    async openOwner() {
+      const db = openPostgresDatabase({ url, maxConnections: 4 });
+      opened.push(db);
+      return db;
+    },
+    async openStore(options = {}) {
+      const db = openPostgresDatabase({ url, maxConnections: options.maxConnections ?? 10 });
+      await db.useRole('thread_store_app');
+      return createService(db, options);
+    },
+    async drop() {
+      for (const db of opened) await db.close().catch(() => {});
+    },
+  };
+}
+
 /** This file's database and a store on it, opened before the file's tests and closed after them. */
 export interface TestStore {
   readonly test: TestDatabase;
@@ -111,6 +140,7 @@ export function withoutClose(db: Database): Database {
     tenantQuery: (tenantId, statement, params, operation) => db.tenantQuery(tenantId, statement, params, operation),
     withSession: (fn) => db.withSession(fn),
     useRole: (r) => db.useRole(r),
+    layout: () => db.layout(),
     close: async () => {},
   };
 }
@@ -161,6 +191,7 @@ function asOwner(db: Database): Database {
       owner.transaction((tx) => tx.query(statement.text, params), { tenantId, operation }),
     withSession: (fn) => inOwnerRole(fn),
     useRole: (r) => db.useRole(r),
+    layout: () => db.layout(),
     close: async () => {},
   };
   return owner;

@@ -11,6 +11,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     serverUrl: string | null;
     templateDb: string | null;
+    /** The Citus coordinator of the Citus suite (vitest.citus.config.ts), else null. */
+    citusUrl: string | null;
   }
 }
 
@@ -54,6 +56,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('serverUrl', serverUrl);
   project.provide('templateDb', templateDb);
+  project.provide('citusUrl', null);
   process.stdout.write(`[tests] database: ${serverUrl ? (stopContainer ? 'testcontainers PostgreSQL' : 'DATABASE_URL') : 'embedded PGlite'}\n`);
   return async () => {
     if (serverUrl && templateDb) {

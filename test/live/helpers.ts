@@ -237,6 +237,10 @@ export class FaultyDatabase implements Database {
     return this.inner.useRole(role);
   }
 
+  layout(): ReturnType<Database['layout']> {
+    return this.inner.layout();
+  }
+
   close(): Promise<void> {
     return this.shared ? Promise.resolve() : this.inner.close();
   }
@@ -321,17 +325,21 @@ export async function openOwnService(test: TestDatabase, options: OpenThreadStor
  * that process looks dead until it beats again: `revive()` is that beat (the stall is over).
  */
 export async function expireClaimOwner(db: Database, tenantId: string, threadId: string): Promise<{ revive(): Promise<void> }> {
-  const { rows } = await db.transaction(
-    (tx) =>
-      tx.query<{ owner: string }>(
-        `UPDATE thread_store.writer_processes p SET heartbeat_at = now() - interval '1 hour'
-           FROM thread_store.thread_writers w WHERE w.tenant_id = $1 AND w.thread_id = $2 AND p.owner = w.owner
-         RETURNING p.owner`,
-        [tenantId, threadId],
-      ),
+  // Two statements, not an UPDATE … FROM thread_writers: Citus refuses to modify a reference table
+  // (writer_processes) from a statement that reads a distributed one.
+  const owner = await db.transaction(
+    async (tx) => {
+      const held = await tx.query<{ owner: string }>('SELECT owner FROM thread_store.thread_writers WHERE tenant_id = $1 AND thread_id = $2', [tenantId, threadId]);
+      const claimOwner = held.rows[0]?.owner;
+      if (!claimOwner) return undefined;
+      const { rows } = await tx.query<{ owner: string }>(
+        `UPDATE thread_store.writer_processes SET heartbeat_at = now() - interval '1 hour' WHERE owner = $1 RETURNING owner`,
+        [claimOwner],
+      );
+      return rows[0]?.owner;
+    },
     { tenantId, operation: 'test' },
   );
-  const owner = rows[0]?.owner;
   if (!owner) throw new Error(`no live claim on ${threadId}`);
   return {
     revive: async () => {

@@ -1,5 +1,6 @@
 // Owns what the security tests share: raw SQL as the application role (with or without a tenant
 // setting) through the owner's connection, the SQLSTATE of a failed statement, every relation of
+import { tenantScopeSteps } from '../../src/db/tenantPipeline.js';
 // the schema, and a seeded tenant whose rows fill every table (threads, items in partitions,
 // checkpoints, spawn edges, writer claims, tenant clock, tenants row).
 import { expect } from 'vitest';
@@ -18,12 +19,14 @@ export const APP_ROLE = 'thread_store_app';
  * With `tenantId`, the transaction carries that tenant (as the store sets it); without, it is a
  * connection that "forgot" the tenant.
  */
-export function asAppRole<T>(owner: Database, fn: (s: SqlExecutor) => Promise<T>, tenantId?: string): Promise<T> {
+export async function asAppRole<T>(owner: Database, fn: (s: SqlExecutor) => Promise<T>, tenantId?: string): Promise<T> {
+  const layout = await owner.layout();
   return owner.withSession(async (s) => {
     await s.query('BEGIN');
     try {
       await s.query(`SET LOCAL ROLE ${APP_ROLE}`);
-      if (tenantId !== undefined) await s.query(`SELECT set_config('thread_store.tenant_id', $1, true)`, [tenantId]);
+      // The store's own scope prologue (on Citus a set_config would not reach the workers).
+      if (tenantId !== undefined) for (const step of tenantScopeSteps(tenantId, layout)) await s.query(step.statement.text, [...step.params]);
       return await fn(s);
     } finally {
       await s.query('ROLLBACK');

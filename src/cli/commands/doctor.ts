@@ -1,6 +1,7 @@
 // Owns `thread-store doctor`: where we are connected, server version, schema version, partitions
 // and row-level security status, so an operator can see at a glance that the store is sound.
 import type { Command } from 'commander';
+import { citusStatus, type CitusStatus } from '../../db/citus.js';
 import { schemaStatus } from '../../db/migrate.js';
 import { TABLES_WITHOUT_TENANT_DATA, THREAD_ITEM_PARTITIONS } from '../../db/schema/index.js';
 import { globalOptions, openCliDatabase } from '../connect.js';
@@ -38,14 +39,29 @@ export function registerDoctor(program: Command): void {
         });
         // Tables without tenant data (writer_processes: process ids and times) need no row security.
         const secured = (t: TableSecurity) => TABLES_WITHOUT_TENANT_DATA.includes(t.table) || (t.rls && t.forced && t.policies > 0);
-        const healthy = status.pendingMigrations.length === 0 && report.partitions === THREAD_ITEM_PARTITIONS && report.tables.every(secured);
-        const out = { location: db.location, kind: db.kind, server: report.version, ...status, itemPartitions: report.partitions, rowLevelSecurity: report.tables, healthy };
+        // The layout (src/db/citus.ts): a distributed database must have every table distributed.
+        const layout = await db.layout();
+        const citus: CitusStatus | null = db.kind === 'postgres' ? await db.withSession((s) => citusStatus(s)) : null;
+        const local = citus && layout === 'citus-distributed' ? citus.tables.filter((t) => t.kind === 'local').map((t) => t.table) : [];
+        const healthy = status.pendingMigrations.length === 0 && report.partitions === THREAD_ITEM_PARTITIONS && report.tables.every(secured) && local.length === 0;
+        const out = {
+          location: db.location,
+          kind: db.kind,
+          server: report.version,
+          layout,
+          ...(citus?.citusVersion ? { citus } : {}),
+          ...status,
+          itemPartitions: report.partitions,
+          rowLevelSecurity: report.tables,
+          healthy,
+        };
         if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
         else {
           const lines = [
             `database:    ${db.location} (${db.kind === 'embedded' ? 'embedded PGlite' : 'PostgreSQL server'})`,
             `server:      ${report.version.split(' on ')[0]}`,
             `schema:      ${status.appliedMigrations.length} applied${status.pendingMigrations.length ? `, pending: ${status.pendingMigrations.join(', ')}` : ', up to date'}`,
+            `layout:      ${layoutLine(layout, citus, local)}`,
             `partitions:  thread_items has ${report.partitions} hash partitions`,
             `row security:`,
             ...report.tables.map((t) =>
@@ -62,4 +78,15 @@ export function registerDoctor(program: Command): void {
         await db.close();
       }
     });
+}
+
+function layoutLine(layout: string, citus: CitusStatus | null, local: string[]): string {
+  if (layout === 'single') {
+    return citus?.citusVersion ? `single node (Citus ${citus.citusVersion} is installed; run \`thread-store distribute\` to distribute)` : 'single node';
+  }
+  const distributed = citus!.tables.filter((t) => t.kind === 'distributed');
+  const reference = citus!.tables.filter((t) => t.kind === 'reference').map((t) => t.table);
+  const shards = distributed.find((t) => t.table === 'threads')?.shards ?? 0;
+  const problems = local.length ? `; NOT distributed: ${local.join(', ')} (run \`thread-store distribute\`)` : '';
+  return `Citus ${citus!.citusVersion} with ${citus!.workers} workers: ${distributed.length} tables distributed by tenant_id (${shards} shards each), reference: ${reference.join(', ')}${problems}`;
 }

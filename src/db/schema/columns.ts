@@ -72,9 +72,33 @@ export function arrayElementType<T extends PgTable>(table: T, key: ColumnKey<T>)
  * `INSERT INTO <table> (<keys>) SELECT * FROM unnest($first::<type>[], …)`: one statement for any
  * number of rows, one array parameter per column, starting at `$first`.
  */
-export function unnestInsertSql<T extends PgTable>(table: T, keys: readonly ColumnKey<T>[], first = 1): string {
+export function unnestInsertSql<T extends PgTable>(table: T, keys: readonly ColumnKey<T>[], first = 1, options: { routed?: RoutedInsert } = {}): string {
   const arrays = keys.map((k, i) => `$${first + i}::${arrayElementType(table, k)}[]`).join(', ');
-  return `INSERT INTO ${qualifiedName(table)} (${columnNames(table, keys).join(', ')}) SELECT * FROM unnest(${arrays})`;
+  const names = columnNames(table, keys);
+  const into = `INSERT INTO ${qualifiedName(table)} (${names.join(', ')})`;
+  if (!options.routed) return `${into} SELECT * FROM unnest(${arrays})`;
+  const select = names.map((n) => (n === 'tenant_id' ? 'a.tenant_id' : `u.${n}`)).join(', ');
+  return `${into} SELECT ${select} FROM unnest(${arrays}) AS u(${names.join(', ')}) ${routedJoin('u', options.routed)}`;
+}
+
+/**
+ * An `INSERT … SELECT … FROM unnest(…)` of ONE tenant's rows in the form a Citus coordinator routes
+ * to that tenant's shard: the rows go through a join with a co-located table of the tenant (the
+ * anchor), whose tenant_id is what the insert writes, and the anchor is named with the tenant as a
+ * value. From unnest alone Citus would pull the rows through the coordinator and COPY them to the
+ * shard, which row-level security forbids. The anchor is `threads` (joined on the row's thread: the
+ * threads row must exist) or `tenant_clocks` (one row per tenant: see ensureRoutingAnchor).
+ */
+export interface RoutedInsert {
+  /** The SQL of the tenant value, e.g. `$12::uuid`. */
+  tenant: string;
+  anchor: 'threads' | 'tenant_clocks';
+}
+
+export function routedJoin(alias: string, routed: RoutedInsert): string {
+  return routed.anchor === 'threads'
+    ? `JOIN thread_store.threads a ON a.tenant_id = ${alias}.tenant_id AND a.id = ${alias}.thread_id WHERE a.tenant_id = ${routed.tenant}`
+    : `JOIN thread_store.tenant_clocks a ON a.tenant_id = ${alias}.tenant_id WHERE a.tenant_id = ${routed.tenant}`;
 }
 
 /** The parameter arrays of unnestInsertSql for `rows`, in the order of `keys`. */

@@ -274,7 +274,7 @@ export class PostgresThreadStore extends ThreadStoreBoundary {
     return this.tx('updateThreadMetadata', async (tx) => {
       const row = await requireThreadRow(tx, this.tenantId, threadId, includeArchived);
       if (isEmptyPatch(patch)) return rowToThread(row);
-      const updated = await applyPatch(tx, this.tenantId, threadId, patch, includeArchived);
+      const updated = await applyPatch(tx, this.tenantId, threadId, patch, includeArchived, await this.runtime.db.layout());
       return rowToThread(updated ?? row);
     });
   }
@@ -297,13 +297,14 @@ export class PostgresThreadStore extends ThreadStoreBoundary {
       if (row.archived_at === null) throw new InvalidRequestError(`thread ${threadId} is not archived`);
       await run(tx, (db) => db.update(threads).set({ archivedAt: null }).where(this.thread(threadId)));
       // Unarchiving counts as activity (Codex touches the file's mtime).
-      const updated = await applyPatch(tx, this.tenantId, threadId, { updatedAt: now }, true);
+      const updated = await applyPatch(tx, this.tenantId, threadId, { updatedAt: now }, true, await this.runtime.db.layout());
       return rowToThread(updated!);
     });
   }
 
   protected async remove(threadId: string): Promise<void> {
-    await this.tx('deleteThread', (tx) => deleteThread(tx, this.tenantId, threadId));
+    const layout = await this.runtime.db.layout();
+    await this.tx('deleteThread', (tx) => deleteThread(tx, this.tenantId, threadId, layout));
     const state = this.runtime.live.get(liveKey(this.tenantId, threadId));
     if (state) {
       state.closed = true;
@@ -314,7 +315,7 @@ export class PostgresThreadStore extends ThreadStoreBoundary {
   protected fork(params: ParsedForkThreadParams): Promise<StoredThread> {
     const now = this.runtime.now();
     return this.tx('forkThread', async (tx) => {
-      const forked = await forkThread(tx, this.tenantId, params, now);
+      const forked = await forkThread(tx, this.tenantId, params, now, await this.runtime.db.layout());
       // issue #8: the fork's row is in (uncommitted); refuse it if it took the tenant past max_threads.
       await enforceTenantQuota(tx, this.tenantId, { threads: 1, bytes: 0 }, { alreadyWritten: true });
       return forked;

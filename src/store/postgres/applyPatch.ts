@@ -2,7 +2,7 @@
 // set, clears write NULL, git per field, tokenUsage also sets tokens_used, updated_at through the
 // per-tenant clock, recency only forward. Column names come from the drizzle schema, never from input.
 import type { ThreadMetadataPatch } from '../../model/patch.js';
-import type { SqlExecutor } from '../../db/database.js';
+import type { DatabaseLayout, SqlExecutor } from '../../db/database.js';
 import { sourceToColumn, type ThreadRowRecord } from './threadRow.js';
 import { threads } from '../../db/schema/threads.js';
 import { arrayElementType, columnName, type ColumnKey } from '../../db/schema/columns.js';
@@ -39,8 +39,52 @@ export interface PatchStatement {
   params: unknown[];
 }
 
+/**
+ * The statements that apply `patch`, in order (none when the patch sets nothing): the UPDATE, and on
+ * a distributed database the clock allocations before it. Citus refuses a volatile function (the
+ * clock, thread_store.allocate_timestamp) inside an UPDATE of a distributed table; there each
+ * allocation runs first as its own statement on the coordinator and parks its value in a
+ * transaction-local setting, which the UPDATE reads with current_setting (stable: Citus evaluates
+ * it on the coordinator and sends the shard the value). Same clock, same order, same transaction.
+ */
+export function buildPatchStatements(
+  tenantId: string,
+  threadId: string,
+  patch: ThreadMetadataPatch,
+  includeArchived: boolean,
+  layout: DatabaseLayout = 'single',
+): PatchStatement[] {
+  if (layout === 'single') {
+    const statement = buildPatchStatement(tenantId, threadId, patch, includeArchived);
+    return statement ? [statement] : [];
+  }
+  const allocations: PatchStatement[] = [];
+  if (patch.updatedAt !== undefined) {
+    allocations.push({
+      text: `SELECT set_config('thread_store.alloc_u', thread_store.allocate_timestamp($1::uuid, $2::timestamptz)::text, true) AS v`,
+      params: [tenantId, patch.updatedAt],
+    });
+  }
+  if (patch.advanceRecencyAt !== undefined) {
+    // The same instant as updatedAt shares its allocation, as in the single-server form.
+    allocations.push({
+      text: `SELECT set_config('thread_store.alloc_r', CASE WHEN $2::timestamptz = $3::timestamptz THEN current_setting('thread_store.alloc_u')
+                                                        ELSE thread_store.allocate_timestamp($1::uuid, $2::timestamptz)::text END, true) AS v`,
+      params: [tenantId, patch.advanceRecencyAt, patch.updatedAt ?? null],
+    });
+  }
+  const update = buildPatchStatement(tenantId, threadId, patch, includeArchived, 'parked');
+  return update ? [...allocations, update] : [];
+}
+
 /** The UPDATE for `patch`, or null when the patch sets nothing. `$1` tenant, `$2` thread id. */
-export function buildPatchStatement(tenantId: string, threadId: string, patch: ThreadMetadataPatch, includeArchived: boolean): PatchStatement | null {
+export function buildPatchStatement(
+  tenantId: string,
+  threadId: string,
+  patch: ThreadMetadataPatch,
+  includeArchived: boolean,
+  clock: 'inline' | 'parked' = 'inline',
+): PatchStatement | null {
   const params: unknown[] = [tenantId, threadId];
   const sets: string[] = [];
   const p = (value: unknown, cast?: string) => {
@@ -67,7 +111,12 @@ export function buildPatchStatement(tenantId: string, threadId: string, patch: T
   // updated_at / recency_at go through the tenant clock, updated_at first; when both name the same
   // instant (a turn start) they share one allocation. The FROM items are evaluated once, in order.
   const from: string[] = [];
-  if (patch.updatedAt !== undefined) {
+  if (clock === 'parked') {
+    // Allocated by the statements buildPatchStatements puts before this one.
+    if (patch.updatedAt !== undefined) from.push(`(SELECT current_setting('thread_store.alloc_u')::timestamptz AS v) alloc_u`);
+    if (patch.updatedAt !== undefined) sets.push('updated_at = alloc_u.v');
+    if (patch.advanceRecencyAt !== undefined) from.push(`(SELECT current_setting('thread_store.alloc_r')::timestamptz AS v) alloc_r`);
+  } else if (patch.updatedAt !== undefined) {
     const u = p(patch.updatedAt, 'timestamptz');
     from.push(`(SELECT thread_store.allocate_timestamp($1, ${u}) AS v) alloc_u`);
     sets.push('updated_at = alloc_u.v');
@@ -94,9 +143,11 @@ export async function applyPatch(
   threadId: string,
   patch: ThreadMetadataPatch,
   includeArchived: boolean,
+  layout: DatabaseLayout = 'single',
 ): Promise<ThreadRowRecord | null> {
-  const statement = buildPatchStatement(tenantId, threadId, patch, includeArchived);
-  if (!statement) return null;
-  const { rows } = await tx.query<ThreadRowRecord>(statement.text, statement.params);
+  const statements = buildPatchStatements(tenantId, threadId, patch, includeArchived, layout);
+  if (statements.length === 0) return null;
+  let rows: ThreadRowRecord[] = [];
+  for (const statement of statements) ({ rows } = await tx.query<ThreadRowRecord>(statement.text, statement.params));
   return rows[0] ?? null;
 }

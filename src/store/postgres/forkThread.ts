@@ -7,7 +7,7 @@ import { InvalidRequestError } from '../../model/errors.js';
 import { asRecord } from '../../model/rolloutLine.js';
 import type { ParsedForkThreadParams } from '../../model/params.js';
 import type { StoredThread } from '../../model/thread.js';
-import type { SqlExecutor } from '../../db/database.js';
+import type { DatabaseLayout, SqlExecutor } from '../../db/database.js';
 import { encodeLine } from '../shared/preparedItem.js';
 import { historySegments, readVirtualRange } from './historySegments.js';
 import { insertItemsSql, itemArrays } from './itemRows.js';
@@ -20,7 +20,7 @@ import type { ThreadInsert } from '../../db/schema/columns.js';
 /** A fork's row: written whole, plus where its search documents start. */
 const FORK_KEYS = [...WHOLE_THREAD_KEYS, 'searchSeq'] as const;
 
-export async function forkThread(tx: SqlExecutor, tenantId: string, params: ParsedForkThreadParams, now: string): Promise<StoredThread> {
+export async function forkThread(tx: SqlExecutor, tenantId: string, params: ParsedForkThreadParams, now: string, layout: DatabaseLayout = 'single'): Promise<StoredThread> {
   const source = await requireThreadRow(tx, tenantId, params.sourceThreadId, params.includeArchived ?? false);
   if (await findThreadRow(tx, tenantId, params.newThreadId)) {
     throw new InvalidRequestError(`thread ${params.newThreadId} already exists`, { path: 'newThreadId' });
@@ -75,6 +75,9 @@ export async function forkThread(tx: SqlExecutor, tenantId: string, params: Pars
     searchSeq: baseSeq + 1,
   };
   const { rows } = await tx.query<ThreadRowRecord>(insertThreadSql(FORK_KEYS), threadValues(FORK_KEYS, row));
-  await tx.query(insertItemsSql(1), itemArrays([{ tenantId, threadId: params.newThreadId, seq: 0, turnId: null, item: meta }]));
+  const seqZero = itemArrays([{ tenantId, threadId: params.newThreadId, seq: 0, turnId: null, item: meta }]);
+  // On a distributed database routed through the fork's row, written just above (see RoutedInsert).
+  if (layout === 'single') await tx.query(insertItemsSql(1), seqZero);
+  else await tx.query(insertItemsSql(1, 'thread_store.thread_items', { routed: { tenant: '$12::uuid', anchor: 'threads' } }), [...seqZero, tenantId]);
   return rowToThread(rows[0]!);
 }

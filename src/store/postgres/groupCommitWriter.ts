@@ -269,7 +269,27 @@ export class GroupCommitWriter {
     return batch;
   }
 
+  /**
+   * Write a batch. On a distributed (Citus) database it is cut per tenant first, and the tenants'
+   * parts are written concurrently, each one pipeline with a one-tenant scope: every statement of a
+   * part then names one tenant and runs on that tenant's shard as a router query, and a part's
+   * transaction commits on one worker without two-phase commit. A part is a batch in its own right
+   * (its own fence, its own commit probe, its own retries), so exactly-once and fencing hold per part
+   * as they hold per batch.
+   */
   private async execute(batch: AppendRequest[]): Promise<void> {
+    if ((await this.db.layout()) === 'citus-distributed') {
+      const byTenant = new Map<string, AppendRequest[]>();
+      for (const r of batch) byTenant.set(r.state.tenantId, [...(byTenant.get(r.state.tenantId) ?? []), r]);
+      if (byTenant.size > 1) {
+        await Promise.all([...byTenant.values()].map((part) => this.executePart(part)));
+        return;
+      }
+    }
+    await this.executePart(batch);
+  }
+
+  private async executePart(batch: AppendRequest[]): Promise<void> {
     let pending = batch.filter((r) => {
       if (r.state.closed || r.state.fencedBy) {
         r.reject(r.state.fencedBy ?? new ConflictError(`thread ${r.state.threadId} is no longer live`));
@@ -287,7 +307,7 @@ export class GroupCommitWriter {
         return;
       }
       try {
-        await this.db.pipeline(batchScope(threads), batchSteps(threads), 'appendItems');
+        await this.db.pipeline(batchScope(threads), batchSteps(threads, await this.db.layout()), 'appendItems');
         this.commit(pending, threads);
         return;
       } catch (error) {
@@ -336,7 +356,7 @@ export class GroupCommitWriter {
           // Isolate the culprit: every thread on its own, so the others still commit.
           const byThread = new Map<LiveWriterState, AppendRequest[]>();
           for (const r of pending) byThread.set(r.state, [...(byThread.get(r.state) ?? []), r]);
-          for (const requests of byThread.values()) await this.execute(requests);
+          for (const requests of byThread.values()) await this.executePart(requests);
           return;
         }
         const mapped = error instanceof ThreadStoreError ? error : mapDbError(error, 'appendItems');
@@ -352,7 +372,7 @@ export class GroupCommitWriter {
    * committed: writing its patches again changes nothing.
    */
   private async wasCommitted(threads: ThreadBatch[], deadline: number): Promise<boolean> {
-    const { step, expected } = commitProbe(threads);
+    const { step, expected } = commitProbe(threads, await this.db.layout());
     if (expected === 0) return false;
     let wait = 25;
     for (;;) {

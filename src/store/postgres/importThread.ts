@@ -3,7 +3,7 @@
 // item rows in batches (one unnest insert per batch), checkpoints, the threads row (inserted or
 // replaced whole) and the spawn edge. Unlike live appends, nothing here filters or re-stamps lines:
 // imports are lossless. Every column list comes from the drizzle schema (itemRows.ts, rowLists.ts).
-import type { SqlExecutor } from '../../db/database.js';
+import type { DatabaseLayout, SqlExecutor } from '../../db/database.js';
 import type { CheckpointInsert, ThreadInsert, ThreadRowRecord } from '../../db/schema/columns.js';
 import type { PreparedItem } from '../shared/preparedItem.js';
 import { insertItemsSql, itemArrays } from './itemRows.js';
@@ -57,16 +57,41 @@ export interface ImportedItemRow {
   item: PreparedItem;
 }
 
-/** Insert a batch of item rows with one statement. */
-export async function insertImportedItems(tx: SqlExecutor, tenantId: string, threadId: string, rows: ImportedItemRow[]): Promise<void> {
+/**
+ * Insert a batch of item rows with one statement. On a distributed database in the routed form
+ * anchored on the tenant's clock row (the thread's row is written last: see RoutedInsert).
+ */
+export async function insertImportedItems(tx: SqlExecutor, tenantId: string, threadId: string, rows: ImportedItemRow[], layout: DatabaseLayout = 'single'): Promise<void> {
   if (rows.length === 0) return;
-  await tx.query(insertItemsSql(1), itemArrays(rows.map(({ seq, turnId, item }) => ({ tenantId, threadId, seq, turnId, item }))));
+  const params = itemArrays(rows.map(({ seq, turnId, item }) => ({ tenantId, threadId, seq, turnId, item })));
+  if (layout === 'single') {
+    await tx.query(insertItemsSql(1), params);
+    return;
+  }
+  await ensureRoutingAnchor(tx, tenantId);
+  await tx.query(ROUTED_ITEMS, [...params, tenantId]);
 }
 
-/** Checkpoint rows of an imported thread (any number, one statement). */
-export async function insertImportedCheckpoints(tx: SqlExecutor, rows: readonly CheckpointInsert[]): Promise<void> {
+/** Checkpoint rows of an imported thread (any number, one statement; routed as the items are). */
+export async function insertImportedCheckpoints(tx: SqlExecutor, tenantId: string, rows: readonly CheckpointInsert[], layout: DatabaseLayout = 'single'): Promise<void> {
   if (rows.length === 0) return;
-  await tx.query(insertCheckpointsSql(1), checkpointArrays(rows));
+  if (layout === 'single') {
+    await tx.query(insertCheckpointsSql(1), checkpointArrays(rows));
+    return;
+  }
+  await ensureRoutingAnchor(tx, tenantId);
+  await tx.query(ROUTED_CHECKPOINTS, [...checkpointArrays(rows), tenantId]);
+}
+
+const ROUTED_ITEMS = insertItemsSql(1, 'thread_store.thread_items', { routed: { tenant: '$12::uuid', anchor: 'tenant_clocks' } });
+const ROUTED_CHECKPOINTS = insertCheckpointsSql(1, { routed: { tenant: '$12::uuid', anchor: 'tenant_clocks' } });
+
+/**
+ * The tenant's clock row, the anchor of routed inserts that come before the thread's row. A clock
+ * at 0 allocates exactly as a missing one (any candidate is ahead of it).
+ */
+export async function ensureRoutingAnchor(tx: SqlExecutor, tenantId: string): Promise<void> {
+  await tx.query('INSERT INTO thread_store.tenant_clocks (tenant_id, last_ms) VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING', [tenantId]);
 }
 
 /** Insert the threads row, or replace every column an import writes of an existing one (a re-import). */

@@ -3,7 +3,7 @@
 // the row as read statements select it. The columns are the drizzle schema's
 // (src/db/schema/items.ts): checked by the compiler, and their order and types by
 // test/db/schemaDrift.test.ts.
-import type { ThreadItemRowRecord } from '../../db/schema/columns.js';
+import { routedJoin, type RoutedInsert, type ThreadItemRowRecord } from '../../db/schema/columns.js';
 import type { PreparedItem } from '../shared/preparedItem.js';
 
 /** A line to store: where it goes and what it is. */
@@ -27,15 +27,18 @@ export const ITEM_COLUMNS = ITEM_COLUMN_NAMES.join(', ');
  * array literal — measured 3,200 1 KB payloads in 71 ms instead of 120 ms as jsonb[]. An empty
  * element is NULL (no JSON text is empty).
  */
-export function insertItemsSql(first: number, table = 'thread_store.thread_items'): string {
+export function insertItemsSql(first: number, table = 'thread_store.thread_items', options: { routed?: RoutedInsert } = {}): string {
   const $ = (i: number) => `$${first + i}`;
+  // routed: the rows of one tenant in the form Citus routes to its shard (see RoutedInsert).
+  const routed = options.routed;
   return `INSERT INTO ${table} (${ITEM_COLUMNS})
-          SELECT r.tenant_id, r.thread_id, r.seq, r.type, r.subtype, r.turn_id, r.ts,
+          SELECT ${routed ? 'a' : 'r'}.tenant_id, r.thread_id, r.seq, r.type, r.subtype, r.turn_id, r.ts,
                  nullif(r.payload, '')::jsonb, nullif(r.extra, '')::jsonb, nullif(r.raw_line, ''), r.byte_size
             FROM unnest(${$(0)}::uuid[], ${$(1)}::uuid[], ${$(2)}::bigint[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::text[], ${$(6)}::text[],
                         string_to_array(${$(7)}::text, E'\x1e'), string_to_array(${$(8)}::text, E'\x1e'), string_to_array(${$(9)}::text, E'\x1e'),
                         ${$(10)}::int[])
-              AS r(tenant_id, thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size)`;
+              AS r(tenant_id, thread_id, seq, type, subtype, turn_id, ts, payload, extra, raw_line, byte_size)${routed ? `
+            ${routedJoin('r', routed)}` : ''}`;
 }
 
 /** The eleven parameters of insertItemsSql, in column order. */

@@ -59,26 +59,42 @@ export function liveKey(tenantId: string, threadId: string): string {
  * Taking the row's lock also waits for that writer's batch in flight, if any.
  */
 export async function claimThread(tx: SqlExecutor, tenantId: string, threadId: string, owner: string, leaseMs: number): Promise<number> {
-  const { rows } = await tx.query<{ epoch: number }>(
-    `WITH claim AS (
-       INSERT INTO thread_store.thread_writers AS w (tenant_id, thread_id, epoch, owner, heartbeat_at)
-       VALUES ($1, $2, 1, $3, now())
-       ON CONFLICT (tenant_id, thread_id) DO UPDATE
-         SET epoch = w.epoch + 1, owner = excluded.owner, heartbeat_at = now()
-         -- This very process (an earlier handle of it was closed or lost its connection), or a dead one.
-         WHERE w.owner = excluded.owner OR NOT EXISTS (
-           SELECT 1 FROM thread_store.writer_processes p
-            WHERE p.owner = w.owner AND p.heartbeat_at >= now() - make_interval(secs => $4::double precision / 1000))
-       RETURNING epoch
-     ), fence AS (
-       UPDATE thread_store.threads t SET writer_epoch = claim.epoch FROM claim WHERE t.tenant_id = $1 AND t.id = $2
-     )
-     SELECT epoch FROM claim`,
-    [tenantId, threadId, owner, leaseMs],
+  // A thread nobody ever claimed: the claim is ours at epoch 1 (a concurrent first claim waits on
+  // the key and then finds the row, below).
+  const fresh = await tx.query<{ epoch: number }>(
+    `INSERT INTO thread_store.thread_writers (tenant_id, thread_id, epoch, owner, heartbeat_at)
+     VALUES ($1, $2, 1, $3, now())
+     ON CONFLICT (tenant_id, thread_id) DO NOTHING
+     RETURNING epoch`,
+    [tenantId, threadId, owner],
   );
-  const row = rows[0];
-  if (!row) throw new ConflictError(`thread ${threadId} already has a live writer in another process`);
-  return Number(row.epoch);
+  let epoch = fresh.rows[0]?.epoch;
+  if (epoch === undefined) {
+    // Taken before: lock the claim, and take it over only from this very process (an earlier handle
+    // of it was closed or lost its connection) or a dead one. Separate statements rather than one
+    // upsert with a sub-select, which Citus refuses in an INSERT (src/db/citus.ts).
+    const held = await tx.query<{ owner: string; alive: boolean }>(
+      `SELECT w.owner, EXISTS (SELECT 1 FROM thread_store.writer_processes p
+                                WHERE p.owner = w.owner AND p.heartbeat_at >= now() - make_interval(secs => $3::double precision / 1000)) AS alive
+         FROM thread_store.thread_writers w
+        WHERE w.tenant_id = $1 AND w.thread_id = $2
+        FOR UPDATE OF w`,
+      [tenantId, threadId, leaseMs],
+    );
+    const row = held.rows[0];
+    if (row && row.owner !== owner && row.alive) throw new ConflictError(`thread ${threadId} already has a live writer in another process`);
+    const taken = await tx.query<{ epoch: number }>(
+      `UPDATE thread_store.thread_writers SET epoch = epoch + 1, owner = $3, heartbeat_at = now()
+        WHERE tenant_id = $1 AND thread_id = $2
+        RETURNING epoch`,
+      [tenantId, threadId, owner],
+    );
+    epoch = taken.rows[0]?.epoch;
+    if (epoch === undefined) throw new ConflictError(`thread ${threadId} lost its writer claim while being claimed; try again`);
+  }
+  // The fence: the previous writer's next batch no longer matches the thread's row.
+  await tx.query('UPDATE thread_store.threads SET writer_epoch = $3 WHERE tenant_id = $1 AND id = $2', [tenantId, threadId, epoch]);
+  return Number(epoch);
 }
 
 export async function releaseClaim(tx: SqlExecutor, tenantId: string, threadId: string, epoch: number): Promise<void> {
@@ -89,12 +105,14 @@ export async function releaseClaim(tx: SqlExecutor, tenantId: string, threadId: 
  * The process heartbeat: ONE statement, whatever the number of live threads and tenants. Registers
  * the process on first use (its claims count as alive from then on) and, now and then, forgets
  * processes silent for a day (their claims stay takeable: a missing owner row is a dead owner).
+ * (excluded.heartbeat_at, not now(): Citus refuses non-immutable functions in DO UPDATE SET, and
+ * writer_processes is a reference table there.)
  */
 export async function beatProcess(exec: SqlExecutor, owner: string, forgetSilent = false): Promise<void> {
   await exec.query(
     `WITH beat AS (
        INSERT INTO thread_store.writer_processes (owner, heartbeat_at) VALUES ($1, now())
-       ON CONFLICT (owner) DO UPDATE SET heartbeat_at = now()
+       ON CONFLICT (owner) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
      )
      DELETE FROM thread_store.writer_processes WHERE $2 AND heartbeat_at < now() - interval '1 day'`,
     [owner, forgetSilent],

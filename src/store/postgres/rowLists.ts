@@ -3,7 +3,7 @@
 // names columns only through these, so adding a column is a change to the schema and to the list
 // of the insert that should write it, never a hunt through SQL strings.
 import { threadCheckpoints, threads } from '../../db/schema/threads.js';
-import { arrayElementType, columnKeys, columnName, columnNames, unnestArrays, unnestInsertSql, type CheckpointInsert, type ColumnKey, type ThreadInsert } from '../../db/schema/columns.js';
+import { arrayElementType, columnKeys, columnName, columnNames, unnestArrays, unnestInsertSql, type CheckpointInsert, type RoutedInsert, type ColumnKey, type ThreadInsert } from '../../db/schema/columns.js';
 import { readCompacted } from '../../model/compacted.js';
 import type { StoredRolloutLine } from '../../model/rolloutLine.js';
 
@@ -16,8 +16,8 @@ export const CHECKPOINT_KEYS = columnKeys(threadCheckpoints);
 export const CHECKPOINT_COLUMNS = columnNames(threadCheckpoints, CHECKPOINT_KEYS);
 
 /** `INSERT INTO thread_store.thread_checkpoints (…) SELECT * FROM unnest($first::uuid[], …)`. */
-export function insertCheckpointsSql(first = 1): string {
-  return unnestInsertSql(threadCheckpoints, CHECKPOINT_KEYS, first);
+export function insertCheckpointsSql(first = 1, options: { routed?: RoutedInsert } = {}): string {
+  return unnestInsertSql(threadCheckpoints, CHECKPOINT_KEYS, first, options);
 }
 
 /** The parameter arrays of insertCheckpointsSql. */

@@ -11,7 +11,7 @@
 // directly (src/store/postgres/searchThreads.ts), so a line is searchable from its COMMIT on, and a
 // process that dies with unfolded lines loses nothing — whoever next resumes or searches the thread
 // schedules its fold.
-import type { Database, NamedStatement, SqlExecutor } from '../../db/database.js';
+import type { Database, DatabaseLayout, NamedStatement, SqlExecutor } from '../../db/database.js';
 import { searchWords } from '../shared/search.js';
 
 /** Most lines one fold reads of one thread (the rest waits for the next fold). */
@@ -106,8 +106,20 @@ export interface ThreadRef {
   threadId: string;
 }
 
+/**
+ * Whether search documents are written on this layout. Not on a distributed (Citus) database: a fold
+ * is one statement over many threads whose documents are inserted from its own CTEs, which Citus
+ * plans by pulling the rows through the coordinator and COPYing them into the shard — refused under
+ * row-level security. Searches stay exact there (they read the lines after search_seq, i.e. every
+ * line), only slower on long threads: docs/SCALING.md §1, "What Citus does not do".
+ */
+export async function searchDocumentsOn(db: Pick<Database, 'layout'>): Promise<boolean> {
+  return (await db.layout()) === 'single';
+}
+
 /** Fold `threads` inside the caller's transaction (one tenant), until each is done. For bulk writers (import). */
-export async function foldNow(tx: SqlExecutor, tenantId: string, threadIds: readonly string[]): Promise<void> {
+export async function foldNow(tx: SqlExecutor, tenantId: string, threadIds: readonly string[], layout: DatabaseLayout = 'single'): Promise<void> {
+  if (layout !== 'single') return; // see searchDocumentsOn
   let todo = [...new Set(threadIds)];
   while (todo.length > 0) {
     const { rows } = await tx.query<{ id: string; state: FoldState }>(FOLD.text, [todo.map(() => tenantId), todo, FOLD_LINES_PER_THREAD]);
@@ -261,6 +273,8 @@ export class SearchIndexer {
     this.pendingBytes = 0;
     this.dirty.clear();
     this.waitingSince = Date.now();
+    // No folds on a distributed database (see SEARCH_DOCUMENTS_ON): searches read the lines.
+    if (!(await searchDocumentsOn(this.db))) return;
     try {
       for (let i = 0; i < texts.length; i += FOLD_THREADS_PER_STATEMENT) {
         const chunk = texts.slice(i, i + FOLD_THREADS_PER_STATEMENT);

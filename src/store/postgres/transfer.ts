@@ -3,7 +3,7 @@
 // one thread take turns), export reads page by page in short tenant transactions. Lines, checkpoints
 // and the record go through the SQL of importThread.ts; forks stay copy-free (their history reads
 // through historySegments.ts).
-import type { Database, SqlExecutor } from '../../db/database.js';
+import type { Database, DatabaseLayout, SqlExecutor } from '../../db/database.js';
 import type { ThreadInsert } from '../../db/schema/columns.js';
 import { sessionSourceToText } from '../../model/thread.js';
 import type { CheckpointInsert } from '../../db/schema/columns.js';
@@ -102,6 +102,7 @@ class PostgresImportUnit implements ThreadImportUnit {
     private readonly tx: SqlExecutor,
     private readonly tenantId: string,
     private readonly threadId: string,
+    private readonly layout: DatabaseLayout,
   ) {}
 
   async target(): Promise<ImportTarget | null> {
@@ -119,12 +120,12 @@ class PostgresImportUnit implements ThreadImportUnit {
   }
 
   async insertLines(lines: readonly TransferLine[], fallbackTime: string): Promise<void> {
-    await insertImportedItems(this.tx, this.tenantId, this.threadId, [...lines]);
+    await insertImportedItems(this.tx, this.tenantId, this.threadId, [...lines], this.layout);
     const checkpoints: CheckpointInsert[] = [];
     for (const { seq, item } of lines) {
       if (seq >= 0 && item.type === 'compacted') checkpoints.push(checkpointRow(this.tenantId, this.threadId, seq, item.line, fallbackTime));
     }
-    await insertImportedCheckpoints(this.tx, checkpoints);
+    await insertImportedCheckpoints(this.tx, this.tenantId, checkpoints, this.layout);
   }
 
   history(threadId: string, after: number | null, limit: number): Promise<SeqLine[]> {
@@ -140,7 +141,7 @@ class PostgresImportUnit implements ThreadImportUnit {
     await refreshResumePoints(this.tx, this.tenantId, [thread.threadId]);
     // Its text into the search index now, in the same transaction: an imported thread is searched
     // through its documents from the start, not line by line.
-    await foldNow(this.tx, this.tenantId, [thread.threadId]);
+    await foldNow(this.tx, this.tenantId, [thread.threadId], this.layout);
     if (options.spawnEdge) {
       await upsertImportedSpawnEdge(this.tx, this.tenantId, { ...options.spawnEdge, childThreadId: thread.threadId, createdAt: thread.createdAt });
     }
@@ -171,8 +172,9 @@ export class PostgresTransfer implements ThreadTransfer {
     return out;
   }
 
-  importThread<T>(threadId: string, work: (unit: ThreadImportUnit) => Promise<T>): Promise<T> {
-    return this.tx('import', (tx) => work(new PostgresImportUnit(tx, this.tenantId, threadId)));
+  async importThread<T>(threadId: string, work: (unit: ThreadImportUnit) => Promise<T>): Promise<T> {
+    const layout = await this.db.layout();
+    return this.tx('import', (tx) => work(new PostgresImportUnit(tx, this.tenantId, threadId, layout)));
   }
 
   exportThreads(ids: readonly string[] | null): Promise<{ threads: TransferThread[]; spawnEdges: SpawnEdge[] }> {
