@@ -13,6 +13,7 @@ export default defineConfig({
       'test/live/crash.test.ts',
       'test/live/claims.test.ts',
       'test/security/tenancy.test.ts',
+      'test/analytics/views.test.ts',
       'test/store/resumePoint.test.ts',
       'test/codex/codexCli.test.ts',
     ],
