@@ -8,7 +8,9 @@
 // nothing is left on the pooled connection for its next user.
 //
 // The same prologue opens the interactive tenant transactions of src/db/database.ts (pipelined
-// behind BEGIN), so there is one way a tenant reaches the server, whatever the path.
+// behind BEGIN), so there is one way a tenant reaches the server, whatever the path. On a
+// distributed (Citus) database the prologue is BEGIN + SET LOCAL and the pipeline ends with COMMIT
+// (see DatabaseLayout): still one round trip, still the one place the scope is set.
 //
 // pg has no public API for several statements before one Sync. It does let a query object take over
 // its own message exchange (the Submittable protocol pg-cursor and pg-query-stream use):

@@ -1,5 +1,5 @@
 // On a distributed (Citus) database, the hot statements of one tenant — the group-commit batch of an
-// append, listThreads, the newest items of a thread, and resume (reconstructHistory) — are each a
+// append, listThreads, searchThreads, the newest items of a thread, and resume (reconstructHistory) — are each a
 // single-shard router query: the store's own SQL, captured as it is sent, EXPLAINed as the
 // application role inside the tenant's scope, shows one Citus task on the worker that holds the
 // tenant's shard, no sub-plans and nothing pulled through the coordinator. And tenants spread over
@@ -97,6 +97,7 @@ describe.skipIf(!CITUS)('Citus: one tenant, one shard (EXPLAIN of the store’s 
     await store.appendItems({ threadId, items: turnLines(randomUUID(), 'hello there') });
     await store.appendItems({ threadId, items: [message('user', 'and again')] });
     await store.listThreads({ pageSize: 10 });
+    await store.searchThreads({ searchTerm: 'hello', pageSize: 10 });
     await store.listItems({ threadId, sortDirection: 'desc', pageSize: 10 });
     await store.reconstructHistory({ threadId });
     const port = await workerOf(tenant);
@@ -106,11 +107,12 @@ describe.skipIf(!CITUS)('Citus: one tenant, one shard (EXPLAIN of the store’s 
       if (!TABLE.test(s.text)) continue; // statements that read no distributed table (the scope, the clock's SELECT)
       hot.set(s.operation, [...(hot.get(s.operation) ?? []), s]);
     }
-    for (const operation of ['appendItems', 'listThreads', 'listItems', 'reconstructHistory']) {
+    const operations = ['appendItems', 'listThreads', 'searchThreads', 'listItems', 'reconstructHistory'];
+    for (const operation of operations) {
       expect(hot.get(operation)?.length ?? 0, `statements of ${operation}`).toBeGreaterThan(0);
     }
     const checked: string[] = [];
-    for (const operation of ['appendItems', 'listThreads', 'listItems', 'reconstructHistory']) {
+    for (const operation of operations) {
       for (const s of hot.get(operation)!) {
         const plan = await planOf(tenant, s);
         const what = `${operation}: ${s.text.replace(/\s+/g, ' ').slice(0, 120)}\n${plan}`;

@@ -48,20 +48,22 @@ export async function searchThreads(db: Database, search: SearchIndexer, tenantI
   // NULLS FIRST): with PostgreSQL's defaults (DESC = NULLS FIRST) the planner would sort instead.
   const dir = desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
   // The first match in seq order: the earliest matching document (all folded lines come before the
-  // unfolded ones), else the earliest matching unfolded line. Only history lines (seq >= 0).
+  // unfolded ones), else the earliest matching unfolded line. Only history lines (seq >= 0). Every
+  // table names the tenant as $1 (not through t): on Citus that keeps the statement on one shard.
+  // (Correlated through t.tenant_id it was asked of all 32 shards: 0.5 s instead of a few ms.)
   const text = `SELECT t.*, m.text AS match_text, m.at AS match_at
        FROM thread_store.threads t
        LEFT JOIN LATERAL (
          (SELECT substr(d.body, greatest(1, f.at - ${WINDOW}), ${2 * WINDOW} + length($3)) AS text, least(f.at, ${WINDOW + 1}) AS at
             FROM thread_store.thread_search d
            CROSS JOIN LATERAL (SELECT strpos(lower(d.body), lower($3)) AS at) f
-           WHERE d.tenant_id = t.tenant_id AND d.thread_id = t.id AND d.words ILIKE ALL ($4::text[]) AND d.body ILIKE $2 ESCAPE '\\'
+           WHERE d.tenant_id = $1 AND d.thread_id = t.id AND d.words ILIKE ALL ($4::text[]) AND d.body ILIKE $2 ESCAPE '\\'
            ORDER BY d.first_seq LIMIT 1)
          UNION ALL
          (SELECT s.text, strpos(lower(s.text), lower($3)) AS at
             FROM thread_store.thread_items i
            CROSS JOIN LATERAL (SELECT thread_store.search_text(i.type, i.payload, i.raw_line) AS text) s
-           WHERE i.tenant_id = t.tenant_id AND i.thread_id = t.id AND i.seq >= 0 AND i.seq > coalesce(t.search_seq, -1)
+           WHERE i.tenant_id = $1 AND i.thread_id = t.id AND i.seq >= 0 AND i.seq > coalesce(t.search_seq, -1)
              AND i.type = 'response_item' AND s.text ILIKE $2 ESCAPE '\\'
            ORDER BY i.seq LIMIT 1)
          LIMIT 1
