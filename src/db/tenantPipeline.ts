@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import pgUtils from 'pg/lib/utils.js';
+import { InternalError } from '../model/errors.js';
 
 /** A statement prepared once per connection under `name` (a pg named statement). */
 export interface NamedStatement {
@@ -106,7 +107,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 function citusScopeSteps(scope: TenantScope): PipelineStep[] {
   const ids = typeof scope === 'string' ? [scope] : scope;
-  if (ids.length === 0 || !ids.every((id) => UUID.test(id))) throw new Error('tenant scope must be one or more UUIDs');
+  if (ids.length === 0 || !ids.every((id) => UUID.test(id))) throw new InternalError('tenant scope must be one or more UUIDs (tenant ids are checked at the boundary: this is a bug)');
   return [
     { statement: { text: "SET LOCAL citus.propagate_set_commands = 'local'" }, params: [] },
     { statement: { text: `SET LOCAL thread_store.tenant_id = '${ids.join(',')}'` }, params: [] },
