@@ -14,6 +14,7 @@
 // reason. The policies run on the workers, with the scope that src/db/tenantPipeline.ts propagates.
 import { InternalError, UnsupportedError } from '../model/errors.js';
 import type { SqlExecutor } from './database.js';
+import type { DatabaseLayout } from './tenantPipeline.js';
 import { APP_ROLE } from './roles.js';
 
 /** The co-location group's anchor: threads gets the shard count, everything else follows it. */
@@ -46,6 +47,18 @@ const TENANT_POLICY = (qualifier: string) =>
 export async function citusVersion(exec: SqlExecutor): Promise<string | null> {
   const { rows } = await exec.query<{ v: string | null }>(`SELECT (SELECT extversion FROM pg_extension WHERE extname = 'citus') AS v`);
   return rows[0]?.v ?? null;
+}
+
+/**
+ * Where the tables live (Database.layout, and migrate deciding whether to re-distribute):
+ * distributed when Citus is installed and thread_store.threads is one of its tables.
+ */
+export async function detectLayout(exec: SqlExecutor): Promise<DatabaseLayout> {
+  if ((await citusVersion(exec)) === null) return 'single';
+  const { rows } = await exec.query<{ distributed: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('thread_store.threads')) AS distributed`,
+  );
+  return rows[0]?.distributed ? 'citus-distributed' : 'single';
 }
 
 /** How the thread_store tables are held right now (for doctor and the tests). */

@@ -18,6 +18,7 @@ import {
 } from './tenantPipeline.js';
 import { InternalError } from '../model/errors.js';
 import { isRetryableDbError, mapDbError, transactionError } from './errors.js';
+import { detectLayout } from './citus.js';
 
 export type { DatabaseLayout, NamedStatement, PipelineStep, TenantScope } from './tenantPipeline.js';
 // The driver-error mapping lives in ./errors.ts; re-exported for the store's callers.
@@ -69,16 +70,6 @@ export interface Database {
    */
   layout(): Promise<DatabaseLayout>;
   close(): Promise<void>;
-}
-
-/** The layout query: distributed when Citus is installed and thread_store.threads is one of its tables. */
-async function detectLayout(exec: SqlExecutor): Promise<DatabaseLayout> {
-  const { rows } = await exec.query<{ citus: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus`);
-  if (!rows[0]?.citus) return 'single';
-  const dist = await exec.query<{ distributed: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('thread_store.threads')) AS distributed`,
-  );
-  return dist.rows[0]?.distributed ? 'citus-distributed' : 'single';
 }
 
 async function runTransaction<T>(

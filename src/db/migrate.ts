@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { InternalError } from '../model/errors.js';
 import type { Database, SqlExecutor } from './database.js';
 import { sqlStateOf } from './errors.js';
-import { distribute } from './citus.js';
+import { detectLayout, distribute } from './citus.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../drizzle/', import.meta.url));
 /** Arbitrary constant: the advisory lock key every thread-store migrator agrees on. */
@@ -114,20 +114,13 @@ export async function migrate(db: Database, migrations?: Migration[]): Promise<M
       }
       // On a distributed database (src/db/citus.ts) what the new migrations created is distributed
       // too: new tables, policies that need their Citus form.
-      if (result.applied.length > 0 && (await isDistributed(session))) await distribute(session);
+      if (result.applied.length > 0 && (await detectLayout(session)) === 'citus-distributed') await distribute(session);
       return result;
     } finally {
       await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
       await session.query('RESET lock_timeout').catch(() => {});
     }
   });
-}
-
-async function isDistributed(session: SqlExecutor): Promise<boolean> {
-  const { rows } = await session.query<{ citus: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus`);
-  if (!rows[0]?.citus) return false;
-  const dist = await session.query<{ ok: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('thread_store.threads')) AS ok`);
-  return dist.rows[0]?.ok === true;
 }
 
 export interface SchemaStatus {

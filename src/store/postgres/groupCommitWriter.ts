@@ -20,7 +20,7 @@
 //    appends.
 import { ConflictError, InternalError, ResourceExhaustedError, ThreadStoreError } from '../../model/errors.js';
 import type { ThreadMetadataPatch } from '../../model/patch.js';
-import { isRetryableDbError, mapDbError, type Database } from '../../db/database.js';
+import { isRetryableDbError, mapDbError, type Database, type DatabaseLayout } from '../../db/database.js';
 import { encodeLine, type PreparedItem } from '../shared/preparedItem.js';
 import { batchScope, batchSteps, commitProbe, staleWriterOf, type ThreadBatch } from './appendBatch.js';
 import type { LiveWriterState } from './liveWriter.js';
@@ -278,18 +278,18 @@ export class GroupCommitWriter {
    * as they hold per batch.
    */
   private async execute(batch: AppendRequest[]): Promise<void> {
-    if ((await this.db.layout()) === 'citus-distributed') {
-      const byTenant = new Map<string, AppendRequest[]>();
-      for (const r of batch) byTenant.set(r.state.tenantId, [...(byTenant.get(r.state.tenantId) ?? []), r]);
+    const layout = await this.db.layout();
+    if (layout === 'citus-distributed') {
+      const byTenant = groupBy(batch, (r) => r.state.tenantId);
       if (byTenant.size > 1) {
-        await Promise.all([...byTenant.values()].map((part) => this.executePart(part)));
+        await Promise.all([...byTenant.values()].map((part) => this.executePart(part, layout)));
         return;
       }
     }
-    await this.executePart(batch);
+    await this.executePart(batch, layout);
   }
 
-  private async executePart(batch: AppendRequest[]): Promise<void> {
+  private async executePart(batch: AppendRequest[], layout: DatabaseLayout): Promise<void> {
     let pending = batch.filter((r) => {
       if (r.state.closed || r.state.fencedBy) {
         r.reject(r.state.fencedBy ?? new ConflictError(`thread ${r.state.threadId} is no longer live`));
@@ -307,7 +307,7 @@ export class GroupCommitWriter {
         return;
       }
       try {
-        await this.db.pipeline(batchScope(threads), batchSteps(threads, await this.db.layout()), 'appendItems');
+        await this.db.pipeline(batchScope(threads), batchSteps(threads, layout), 'appendItems');
         this.commit(pending, threads);
         return;
       } catch (error) {
@@ -331,7 +331,7 @@ export class GroupCommitWriter {
           // The COMMIT may have happened before the connection died: ask the database.
           let committed: boolean;
           try {
-            committed = await this.wasCommitted(threads, deadline);
+            committed = await this.wasCommitted(threads, deadline, layout);
           } catch (probeError) {
             // Still unreachable at the deadline: the outcome is unknown, so these appends fail and
             // their writers close (their seq state can no longer be trusted); resuming the thread
@@ -354,9 +354,7 @@ export class GroupCommitWriter {
         }
         if (new Set(pending.map((r) => r.state)).size > 1) {
           // Isolate the culprit: every thread on its own, so the others still commit.
-          const byThread = new Map<LiveWriterState, AppendRequest[]>();
-          for (const r of pending) byThread.set(r.state, [...(byThread.get(r.state) ?? []), r]);
-          for (const requests of byThread.values()) await this.executePart(requests);
+          for (const requests of groupBy(pending, (r) => r.state).values()) await this.executePart(requests, layout);
           return;
         }
         const mapped = error instanceof ThreadStoreError ? error : mapDbError(error, 'appendItems');
@@ -371,8 +369,8 @@ export class GroupCommitWriter {
    * appendBatch.ts commitProbe). A batch with nothing to probe (metadata only) counts as not
    * committed: writing its patches again changes nothing.
    */
-  private async wasCommitted(threads: ThreadBatch[], deadline: number): Promise<boolean> {
-    const { step, expected } = commitProbe(threads, await this.db.layout());
+  private async wasCommitted(threads: ThreadBatch[], deadline: number, layout: DatabaseLayout): Promise<boolean> {
+    const { step, expected } = commitProbe(threads, layout);
     if (expected === 0) return false;
     let wait = 25;
     for (;;) {
@@ -447,4 +445,16 @@ function sessionMetaItem(state: LiveWriterState): PreparedItem {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** `items` grouped by `key`, each group in the items' order. */
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
