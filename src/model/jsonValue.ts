@@ -45,10 +45,46 @@ function serializedForm(value: unknown, key: string | number): unknown {
 }
 
 /**
+ * How deep the quick check below goes before it hands the value to the full walk. Every shape Codex
+ * writes nests far less (a rollout line: line → payload → content → part → …, about six levels).
+ */
+const QUICK_DEPTH = 64;
+
+/**
+ * True when `value` is certainly storable: nothing but plain arrays, objects and primitives other
+ * than BigInt, no toJSON, at most `depth` containers deep (which also cuts any cycle short). False
+ * says only "look closer": the full walk then finds the problem, or none. This is the append path's
+ * check of every line (a 1 KB message in ~0.2 µs instead of ~1.2 µs for the walk, which keeps a
+ * stack, a path and a set of open containers for its messages); it recurses, but never deeper than
+ * QUICK_DEPTH frames, and reads each property once, as JSON.stringify will.
+ */
+function certainlyStorable(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'bigint';
+  if (depth === 0 || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!certainlyStorable(value[i], depth - 1)) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (!certainlyStorable(record[key], depth - 1)) return false;
+  return true;
+}
+
+/**
  * The first reason `value` cannot be stored as JSON, or null when it can. Never throws and never
- * recurses (a throwing getter or toJSON becomes a problem too).
+ * recurses deeply (a throwing getter or toJSON becomes a problem too).
  */
 export function jsonValueProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonValueProblem | null {
+  try {
+    if (certainlyStorable(value, Math.min(maxDepth, QUICK_DEPTH))) return null;
+  } catch {
+    // A getter or proxy trap threw: the walk below reports where.
+  }
+  return walkForProblem(value, maxDepth);
+}
+
+/** jsonValueProblem's full, iterative walk: the first problem with its path (exported for the test holding the quick check to it). */
+export function walkForProblem(value: unknown, maxDepth: number): JsonValueProblem | null {
   const stack: Frame[] = [];
   const onPath = new Set<object>();
   // The path of the value being entered: the keys of the open containers below the root, then its own.

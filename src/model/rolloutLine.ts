@@ -77,6 +77,9 @@ const envelope = z.looseObject({
   payload: z.unknown().refine((v) => v !== undefined, 'payload is required'),
 });
 
+/** The schemas parseRolloutLine applies when its quick checks cannot vouch for a line (exported for the test holding the two together). */
+export const rolloutLineSchemas = { envelope, payloads: PAYLOAD_SCHEMAS } as const;
+
 export function isKnownRolloutType(type: string): type is KnownRolloutType {
   return (KNOWN_ROLLOUT_TYPES as readonly string[]).includes(type);
 }
@@ -86,14 +89,45 @@ export function isKnownRolloutType(type: string): type is KnownRolloutType {
  * InvalidRequest naming `where` + the field path when the envelope or a known variant is malformed.
  */
 export function parseRolloutLine(value: unknown, where = 'item'): RolloutLine {
-  parseOrThrow(envelope, value, where);
+  if (!certainlyValidEnvelope(value)) parseOrThrow(envelope, value, where);
   // Before anything serializes or walks the line: depth, cycles, BigInt (see model/jsonValue.ts).
   assertJsonValue(value, where);
   const line = value as RolloutLine;
-  if (isKnownRolloutType(line.type)) {
+  if (isKnownRolloutType(line.type) && !certainlyValidTaggedPayload(line)) {
     parseOrThrow(PAYLOAD_SCHEMAS[line.type], line.payload, `${where}.payload`);
   }
   return line;
+}
+
+// Every appended line is checked here (twice on LiveThread's path: at the call, and at the store's
+// boundary), so the common shapes skip zod: these two say "certainly what the schema accepts" for
+// them, and anything else — including every invalid value — goes to zod, which accepts it or
+// produces the error with its path. They must never accept what the schemas refuse
+// (test/model/rolloutLine.test.ts holds them to the schemas).
+
+/** `envelope` accepts `value`: an object with a non-empty string type, a payload, and no timestamp or a non-empty string one. */
+function certainlyValidEnvelope(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  try {
+    const line = value as Record<string, unknown>;
+    const { type, timestamp } = line;
+    return typeof type === 'string' && type !== '' && line.payload !== undefined && (timestamp === undefined || (typeof timestamp === 'string' && timestamp !== ''));
+  } catch {
+    return false; // a getter or proxy trap threw: zod reports it
+  }
+}
+
+/** The payload of a response_item / event_msg line is what `taggedObject` accepts. */
+function certainlyValidTaggedPayload(line: RolloutLine): boolean {
+  if (line.type !== 'response_item' && line.type !== 'event_msg') return false;
+  try {
+    const payload = line.payload;
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return false;
+    const tag = (payload as { type?: unknown }).type;
+    return typeof tag === 'string' && tag !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Parse one JSONL line of text; `where` is typically `file:line`. */

@@ -1,7 +1,10 @@
 // Every line Codex 0.169 wrote parses and re-serializes JSON-equal; unknown variants pass
 // through; malformed lines are InvalidRequest naming the field path.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseRolloutLine, parseRolloutLineText, serializeRolloutLine } from '../../src/model/rolloutLine.js';
+import { isKnownRolloutType, parseRolloutLine, parseRolloutLineText, rolloutLineSchemas, serializeRolloutLine } from '../../src/model/rolloutLine.js';
+import { walkForProblem } from '../../src/model/jsonValue.js';
+import { formatIssuePath, parseOrThrow } from '../../src/model/validate.js';
 import { readCompacted } from '../../src/model/compacted.js';
 import { readLines, sampleRolloutFiles } from '../helpers/sample.js';
 import { readFileSync } from 'node:fs';
@@ -35,6 +38,39 @@ describe('rollout line model', () => {
     [{ type: 'x', payload: 1, timestamp: 12 }, 'items[2].timestamp'],
   ])('rejects %j with InvalidRequest at %s', (value, path) => {
     expect(() => parseRolloutLine(value, 'items[2]')).toThrow(expect.objectContaining({ code: 'InvalidRequest', path }));
+  });
+
+  it('answers exactly as its schemas do (its quick checks never accept what they refuse), for any line-like value', () => {
+    // parseRolloutLine spelled out with zod and the full JSON walk only: the reference.
+    const reference = (value: unknown, where: string): void => {
+      parseOrThrow(rolloutLineSchemas.envelope, value, where);
+      const problem = walkForProblem(value, 1000);
+      if (problem) throw Object.assign(new Error(problem.reason), { path: formatIssuePath(where, problem.path) });
+      const line = value as { type: string; payload: unknown };
+      if (isKnownRolloutType(line.type)) parseOrThrow(rolloutLineSchemas.payloads[line.type], line.payload, `${where}.payload`);
+    };
+    const outcome = (f: () => void) => {
+      try {
+        f();
+        return 'ok';
+      } catch (error) {
+        return (error as { path?: string }).path ?? 'json';
+      }
+    };
+    const field = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant(''), fc.string(), fc.integer(), fc.constant([]), fc.constant({}));
+    const type = fc.oneof(field, fc.constantFrom('response_item', 'event_msg', 'session_meta', 'compacted', 'turn_context', 'future_kind'));
+    const payload = fc.oneof(field, fc.record({ type: field }, { requiredKeys: [] }), fc.record({ type: field, id: field, message: field }, { requiredKeys: [] }), fc.constant({ big: 1n }));
+    const line = fc.oneof(
+      fc.record({ timestamp: field, type, payload, extra: field }, { requiredKeys: [] }),
+      field,
+      fc.constant([{ type: 'x', payload: 1 }]),
+    );
+    fc.assert(
+      fc.property(line, (value) => {
+        expect(outcome(() => parseRolloutLine(value, 'items[0]'))).toBe(outcome(() => reference(value, 'items[0]')));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('names file:line for a line that is not JSON', () => {
