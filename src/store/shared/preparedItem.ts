@@ -30,11 +30,14 @@ export function prepareItems(items: readonly RolloutLine[], limits: ItemLimits, 
     throw new ResourceExhaustedError(`append of ${items.length} items exceeds the limit of ${limits.maxItemsPerAppend}`, { path: 'items' });
   }
   const out: PreparedItem[] = [];
+  // One stamp per call: the lines of one append are written at one moment (and a clock read per
+  // line cost more than the rest of a small line's preparation).
+  let stamp: string | undefined;
   items.forEach((item, index) => {
     const where = `items[${index}]`;
     parseRolloutLine(item, where);
     if (!isPersistedRolloutItem(item)) return;
-    const line = (item.timestamp === undefined ? { timestamp: now(), ...item } : item) as StoredRolloutLine;
+    const line = item.timestamp === undefined ? stamped(item, (stamp ??= now())) : (item as StoredRolloutLine);
     const encoded = encodeLine(line, where);
     if (encoded.byteSize > limits.maxItemBytes) {
       throw new ResourceExhaustedError(`item of ${encoded.byteSize} bytes exceeds the limit of ${limits.maxItemBytes} bytes`, { path: where });
@@ -42,6 +45,16 @@ export function prepareItems(items: readonly RolloutLine[], limits: ItemLimits, 
     out.push(encoded);
   });
   return out;
+}
+
+/**
+ * `item` with `timestamp` set, first among its keys as Codex writes it (also when the caller's line
+ * holds the key with the value undefined, which a spread alone would copy over the stamp).
+ */
+function stamped(item: RolloutLine, timestamp: string): StoredRolloutLine {
+  const line = { timestamp, ...item } as StoredRolloutLine;
+  line.timestamp = timestamp;
+  return line;
 }
 
 const CONTEXTUAL_PREFIX = /^\s*<(environment_context|user_instructions|user_shell_command|turn_aborted|token_budget|context_window|permissions instructions|skills_instructions|subagent_notification)\b/;
@@ -68,6 +81,9 @@ export function searchTextOf(line: RolloutLine): string | null {
     if (CONTEXTUAL_PREFIX.test(p.text)) continue;
     texts.push(p.text);
   }
-  const text = texts.join('\n');
-  return text === '' ? null : text.replace(/[\u0000\u001e]/g, '\ufffd').toWellFormed();
+  const text = texts.length === 1 ? texts[0]! : texts.join('\n');
+  if (text === '') return null;
+  // Each pass only when needed: this runs for every message on the acknowledgement path.
+  const mapped = text.includes('\u0000') || text.includes('\u001e') ? text.replace(/[\u0000\u001e]/g, '\ufffd') : text;
+  return mapped.isWellFormed() ? mapped : mapped.toWellFormed();
 }

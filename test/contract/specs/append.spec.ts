@@ -43,6 +43,21 @@ export function appendSpec(ctx: ContractContext): void {
       expect(history.items[2]!.timestamp).toBe(TS);
     });
 
+    it('stamps a line whose timestamp key holds undefined, and keeps timestamp its first key', async () => {
+      const store = ctx.store();
+      const threadId = newId();
+      await store.createThread(createParams(threadId));
+      await store.appendItems({ threadId, items: [{ timestamp: undefined, ...message('user', 'explicitly undefined') }, message('user', 'absent')] });
+      const history = await store.loadHistory({ threadId });
+      expect(history.items).toHaveLength(3);
+      for (const line of history.items.slice(1)) {
+        expect(line.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+        expect(Object.keys(line)[0]).toBe('timestamp');
+      }
+      // One append, one moment: both lines carry the same stamp.
+      expect(history.items[1]!.timestamp).toBe(history.items[2]!.timestamp);
+    });
+
     it('applies the persistence policy: dropped kinds are never stored, the rest keeps its order', async () => {
       const store = ctx.store();
       const threadId = newId();
