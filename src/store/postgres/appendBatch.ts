@@ -14,7 +14,7 @@ import { StaleWriterError } from '../../db/errors.js';
 export { StaleWriterError };
 import type { PreparedItem } from '../shared/preparedItem.js';
 import { buildPatchStatements } from './applyPatch.js';
-import { insertItemsSql, itemArrays, type ItemRow } from './itemRows.js';
+import { INSERT_ITEMS_ROUTED, insertItemsSql, itemArrays, type ItemRow } from './itemRows.js';
 import type { LiveWriterState } from './liveWriter.js';
 import { QUOTA_CHECK } from './quota.js';
 import { storableDerivedPatch } from '../../model/textGuard.js';
@@ -128,7 +128,7 @@ const APPEND_FENCE_ROUTED: NamedStatement = {
 /** The item rows of APPEND, alone: $1..$11 the item arrays, $12 the tenant. */
 const APPEND_ITEMS_ROUTED: NamedStatement = {
   name: 'thread_store_append_items_routed_v1',
-  text: insertItemsSql(1, 'thread_store.thread_items', { routed: { tenant: '$12::uuid', anchor: 'threads' } }),
+  text: INSERT_ITEMS_ROUTED,
 };
 
 /** CHECKPOINTS of one tenant, $12 the tenant. */

@@ -10,7 +10,7 @@ import type { StoredThread } from '../../model/thread.js';
 import type { DatabaseLayout, SqlExecutor } from '../../db/database.js';
 import { encodeLine } from '../shared/preparedItem.js';
 import { historySegments, readVirtualRange } from './historySegments.js';
-import { insertItemsSql, itemArrays } from './itemRows.js';
+import { INSERT_ITEMS_ROUTED, insertItemsSql, itemArrays } from './itemRows.js';
 import { turnSpans } from './listTurnsAndItems.js';
 import { findThreadRow, requireThreadRow } from './threadLookup.js';
 import { rowToThread, threadInsertOf, type ThreadRowRecord } from './threadRow.js';
@@ -78,6 +78,6 @@ export async function forkThread(tx: SqlExecutor, tenantId: string, params: Pars
   const seqZero = itemArrays([{ tenantId, threadId: params.newThreadId, seq: 0, turnId: null, item: meta }]);
   // On a distributed database routed through the fork's row, written just above (see RoutedInsert).
   if (layout === 'single') await tx.query(insertItemsSql(1), seqZero);
-  else await tx.query(insertItemsSql(1, 'thread_store.thread_items', { routed: { tenant: '$12::uuid', anchor: 'threads' } }), [...seqZero, tenantId]);
+  else await tx.query(INSERT_ITEMS_ROUTED, [...seqZero, tenantId]);
   return rowToThread(rows[0]!);
 }

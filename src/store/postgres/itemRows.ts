@@ -41,6 +41,12 @@ export function insertItemsSql(first: number, table = 'thread_store.thread_items
             ${routedJoin('r', routed)}` : ''}`;
 }
 
+/**
+ * insertItemsSql for the rows of ONE tenant ($12) on a distributed database, in the form Citus
+ * routes whole to the tenant's shard (anchored on its threads rows): the append batch and fork use it.
+ */
+export const INSERT_ITEMS_ROUTED = insertItemsSql(1, 'thread_store.thread_items', { routed: { tenant: '$12::uuid', anchor: 'threads' } });
+
 /** The eleven parameters of insertItemsSql, in column order. */
 export function itemArrays(rows: readonly ItemRow[]): unknown[] {
   const n = rows.length;
