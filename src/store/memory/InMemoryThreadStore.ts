@@ -371,7 +371,7 @@ export class InMemoryThreadStore extends ThreadStoreBoundary {
 
   protected async remove(threadId: string): Promise<void> {
     this.requireEntry(threadId, true);
-    // Forks hold their own copy of what they inherit: they only become standalone.
+    // Forks hold a copy of what they inherit: they only become standalone, their inherited lines now counted as their own.
     this.state.threads.delete(threadId);
     this.state.live.delete(threadId);
     this.state.spawnEdges.delete(threadId);
@@ -444,13 +444,13 @@ export class InMemoryThreadStore extends ThreadStoreBoundary {
       now,
       from.historyMode,
     );
-    const entry: ThreadEntry = { record, lines: [], detached: [], historyBaseThreadId: null, historyBaseSeq: null };
+    // Copy-free like PostgreSQL's fork: the inherited lines are history (marked inherited, at the
+    // seqs PostgreSQL reads them through at), not rows of the fork's own — itemCount and byteSize
+    // count its session_meta only, until deleting the source detaches them (remove, above).
+    const base = inherited.at(-1);
+    const entry: ThreadEntry = { record, lines: [], detached: [], historyBaseThreadId: base ? from.threadId : null, historyBaseSeq: base ? base.seq : null };
     this.pushLine(entry, encodeLine(meta), new TurnTracker());
-    for (const line of inherited) {
-      entry.lines.push({ ...clone(line), seq: entry.lines.length, inherited: false });
-      record.itemCount += 1;
-      record.byteSize += line.byteSize;
-    }
+    for (const line of inherited) entry.lines.push({ ...clone(line), seq: entry.lines.length, inherited: true });
     this.state.threads.set(p.newThreadId, entry);
     return clone(record);
   }

@@ -90,6 +90,31 @@ export function forkSpec(ctx: ContractContext): void {
       expect((await store.listTurns({ threadId: forkId, sortDirection: 'asc' })).turns.at(-1)?.turnId).toBe(added);
     });
 
+    it('a fork counts the lines it stores itself (its session_meta) until deleting its source makes the inherited lines its own', async () => {
+      const store = ctx.store();
+      const sourceId = await makeThread(store);
+      const source = await store.readThread({ threadId: sourceId });
+      const forkId = newId();
+      const fork = await store.forkThread({ sourceThreadId: sourceId, newThreadId: forkId });
+      const history = (await store.loadHistory({ threadId: forkId })).items;
+      expect(history.length).toBeGreaterThan(2);
+      expect(fork.itemCount).toBe(1);
+      const metaBytes = fork.byteSize;
+      expect(metaBytes).toBe(Buffer.byteLength(JSON.stringify(history[0]), 'utf8'));
+      const second = await store.forkThread({ sourceThreadId: forkId, newThreadId: newId() });
+      expect(second.itemCount).toBe(1);
+
+      await store.resumeThread({ threadId: forkId, metadata: { modelProvider: 'openai' } });
+      await store.appendItems({ threadId: forkId, items: [message('user', 'own line')] });
+      await store.shutdownThread(forkId);
+      expect((await store.readThread({ threadId: forkId })).itemCount).toBe(2);
+
+      await store.deleteThread({ threadId: sourceId });
+      const detached = await store.readThread({ threadId: forkId });
+      expect(detached.itemCount).toBe(history.length + 1);
+      expect(detached.byteSize).toBe(source.byteSize + metaBytes + Buffer.byteLength(JSON.stringify((await store.loadHistory({ threadId: forkId })).items.at(-1)), 'utf8'));
+    });
+
     it('fork of a fork returns the full inherited history', async () => {
       const store = ctx.store();
       const sourceId = await makeThread(store);
