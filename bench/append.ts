@@ -26,19 +26,15 @@ import { LiveThread } from '../src/live/LiveThread.js';
 import { insertItemsSql, itemArrays, type ItemRow } from '../src/store/postgres/itemRows.js';
 import { tenantScopeValue } from '../src/db/tenantPipeline.js';
 import { bareBatchWriter, bareRows, createBareTable } from './lib/bareTable.js';
-import { createBenchDatabase, percentile, printResult, type BenchResult } from './lib/harness.js';
+import { benchArgs, createBenchDatabase, percentile, printResult, type BenchResult } from './lib/harness.js';
 import { LatencyRecorder, nowMs, round, runFor } from './lib/latency.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i === -1 ? undefined : argv[i + 1];
-};
-const DURATION_MS = Number(option('--duration-ms') ?? 3000);
-const ROUNDS = Number(option('--rounds') ?? 3);
+const args = benchArgs();
+const json = args.flag('--json');
+const DURATION_MS = args.number('--duration-ms', 3000);
+const ROUNDS = args.number('--rounds', 3);
 const WARMUP_MS = Math.min(1000, DURATION_MS / 3);
-const THREADS = (option('--threads') ?? '1,8,64').split(',').map(Number);
+const THREADS = args.numbers('--threads', [1, 8, 64]);
 const ITEM_BYTES = 1024;
 const APP_ROLE = 'thread_store_app';
 

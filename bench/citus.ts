@@ -23,18 +23,14 @@ import { distribute } from '../src/db/citus.js';
 import { migrate } from '../src/db/migrate.js';
 import type { RolloutLine } from '../src/model/rolloutLine.js';
 import { openThreadStore, type ThreadStoreService } from '../src/store/openThreadStore.js';
-import { createBenchDatabase, formatNumber, formatRatio, renderTable, summarize, type BenchResult } from './lib/harness.js';
+import { benchArgs, createBenchDatabase, formatNumber, formatRatio, renderTable, summarize, type BenchResult } from './lib/harness.js';
 import { LatencyRecorder, nowMs, round } from './lib/latency.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i === -1 ? undefined : argv[i + 1];
-};
-const DURATION_MS = Number(option('--duration-ms') ?? 3000);
-const ROUNDS = Number(option('--rounds') ?? 3);
-const THREADS = Number(option('--threads') ?? 64);
+const args = benchArgs();
+const json = args.flag('--json');
+const DURATION_MS = args.number('--duration-ms', 3000);
+const ROUNDS = args.number('--rounds', 3);
+const THREADS = args.number('--threads', 64);
 const ITEM_BYTES = 1024;
 const LIST_THREADS = 1000;
 const THREAD_ITEMS = 1000;

@@ -17,18 +17,14 @@ import { openPostgresDatabase, type Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { LiveThread } from '../src/live/LiveThread.js';
 import { createService } from '../src/store/openThreadStore.js';
-import { createBenchDatabase, printResult, type BenchResult } from './lib/harness.js';
+import { benchArgs, createBenchDatabase, printResult, type BenchResult } from './lib/harness.js';
 import { round } from './lib/latency.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i === -1 ? undefined : argv[i + 1];
-};
-const COUNTS = (option('--counts') ?? '100,1000,10000').split(',').map(Number);
-const WINDOW_MS = Number(option('--window-ms') ?? 6000);
-const LEASE_MS = Number(option('--lease-ms') ?? 3000);
+const args = benchArgs();
+const json = args.flag('--json');
+const COUNTS = args.numbers('--counts', [100, 1000, 10000]);
+const WINDOW_MS = args.number('--window-ms', 6000);
+const LEASE_MS = args.number('--lease-ms', 3000);
 /** Threads taken live at once while opening (claims are one transaction each). */
 const OPEN_CONCURRENCY = 32;
 

@@ -17,16 +17,12 @@ import { loadavg } from 'node:os';
 import { encodeThreadCursor } from '../src/store/postgres/listThreads.js';
 import { openThreadStore } from '../src/store/openThreadStore.js';
 import type { ThreadSortKey } from '../src/model/params.js';
-import { benchCommand, createBenchDatabase, formatRatio, measure, printResult, renderTable, type BenchResult } from './lib/harness.js';
+import { benchArgs, benchCommand, createBenchDatabase, formatRatio, measure, printResult, renderTable, type BenchResult } from './lib/harness.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i === -1 ? undefined : argv[i + 1];
-};
-const THREADS = Number(option('--threads') ?? 1_000_000);
-const TENANTS = Number(option('--tenants') ?? 1_000);
+const args = benchArgs();
+const json = args.flag('--json');
+const THREADS = args.number('--threads', 1_000_000);
+const TENANTS = args.number('--tenants', 1_000);
 const BIG_TENANT_THREADS = Math.min(100_000, Math.floor(THREADS / 10));
 const PAGE_SIZE = 50;
 /** Page 1,000 — or the deepest page a smaller run has (visible threads are ~95% of the tenant). */

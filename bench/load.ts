@@ -14,19 +14,15 @@ import { LiveThread } from '../src/live/LiveThread.js';
 import type { RolloutLine } from '../src/model/rolloutLine.js';
 import { openThreadStore } from '../src/store/openThreadStore.js';
 import type { ThreadStore } from '../src/store/ThreadStore.js';
-import { createBenchDatabase, printResult, type BenchResult } from './lib/harness.js';
+import { benchArgs, createBenchDatabase, printResult, type BenchResult } from './lib/harness.js';
 import { LatencyRecorder, nowMs, round } from './lib/latency.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const option = (name: string, fallback: number): number => {
-  const i = argv.indexOf(name);
-  return i === -1 ? fallback : Number(argv[i + 1]);
-};
-const THREADS = option('--threads', 200);
-const APPENDS = option('--appends', 500);
-const CONNECTIONS = option('--connections', 10);
-const RAW = argv.includes('--raw');
+const args = benchArgs();
+const json = args.flag('--json');
+const THREADS = args.number('--threads', 200);
+const APPENDS = args.number('--appends', 500);
+const CONNECTIONS = args.number('--connections', 10);
+const RAW = args.flag('--raw');
 
 const line = (threadId: string, k: number): RolloutLine => ({
   type: 'response_item',

@@ -29,6 +29,7 @@ import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { openThreadStore } from '../src/store/openThreadStore.js';
 import {
+  benchArgs,
   benchCommand,
   createBenchDatabase,
   formatNumber,
@@ -48,24 +49,20 @@ import { rawAppender, rawLister, rawReader, setupRawSchema } from './lib/peers/r
 import { threadStoreAppender, threadStoreLister, threadStoreReader } from './lib/peers/threadStore.js';
 import type { AppendSystem, BenchMessage, ListOrder, ListSystem, ReadSystem } from './lib/peers/types.js';
 
-const argv = process.argv.slice(2);
-const json = argv.includes('--json');
-const quick = argv.includes('--quick');
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i === -1 ? undefined : argv[i + 1];
-};
+const args = benchArgs();
+const json = args.flag('--json');
+const quick = args.flag('--quick');
 
 const MESSAGES = quick ? 1_000 : 10_000;
 const MESSAGE_CHARS = 1024;
-const THREADS = (option('--threads') ?? '1,64').split(',').map(Number);
-const RUNS = Number(option('--runs') ?? 3);
-const LANGGRAPH_CAP = Number(option('--langgraph-cap') ?? (quick ? 200 : 1_000));
+const THREADS = args.numbers('--threads', [1, 64]);
+const RUNS = args.number('--runs', 3);
+const LANGGRAPH_CAP = args.number('--langgraph-cap', quick ? 200 : 1_000);
 /** Per-thread cap of LangGraph's concurrent runs (64 × 50 = 3,200 steps; each step rewrites its thread's list). */
-const LANGGRAPH_CAP_CONCURRENT = Number(option('--langgraph-cap-concurrent') ?? 50);
+const LANGGRAPH_CAP_CONCURRENT = args.number('--langgraph-cap-concurrent', 50);
 const LAST = 50;
 /** Run only some workloads: --only append,load,list. */
-const ONLY = new Set((option('--only') ?? 'append,load,list').split(','));
+const ONLY = new Set((args.option('--only') ?? 'append,load,list').split(','));
 const LIST_THREADS = quick ? 1_000 : 10_000;
 const NOISE_TENANTS = 9;
 /** Threads of the other tenants, created interleaved with the listed tenant's. */

@@ -11,6 +11,35 @@ export const DEFAULT_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.
 
 export type BenchResult = Record<string, string | number | null> & { bench: string };
 
+/**
+ * A bench's command line: flags (`--json`) and `--name value` options. A number or a list of
+ * numbers that does not parse stops the bench with a message naming the option, rather than running
+ * it with NaN.
+ */
+export function benchArgs(argv: readonly string[] = process.argv.slice(2)) {
+  const option = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i === -1 ? undefined : argv[i + 1];
+  };
+  const toNumber = (name: string, text: string): number => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) throw new Error(`${name} expects a number, got ${JSON.stringify(text)}`);
+    return value;
+  };
+  return {
+    flag: (name: string): boolean => argv.includes(name),
+    option,
+    number: (name: string, fallback: number): number => {
+      const text = option(name);
+      return text === undefined ? fallback : toNumber(name, text);
+    },
+    numbers: (name: string, fallback: readonly number[]): number[] => {
+      const text = option(name);
+      return text === undefined ? [...fallback] : text.split(',').map((part) => toNumber(name, part));
+    },
+  };
+}
+
 export interface BenchDatabase {
   url: string;
   raw: pg.Pool;

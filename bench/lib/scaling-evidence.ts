@@ -11,18 +11,14 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openPostgresDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
-import { createScratchDatabase, machineInfo, summarize, writeResults, type BenchResult } from './harness.js';
+import { benchArgs, createScratchDatabase, machineInfo, summarize, writeResults, type BenchResult } from './harness.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i === -1 ? undefined : argv[i + 1];
-};
-const ITEMS = Number(option('--items') ?? 10_000_000);
+const args = benchArgs();
+const ITEMS = args.number('--items', 10_000_000);
 const ITEMS_PER_THREAD = 100;
 const THREADS = ITEMS / ITEMS_PER_THREAD;
 const TENANTS = 1_000;
-const keep = argv.includes('--keep');
+const keep = args.flag('--keep');
 
 const tenantSql = (n: string) => `('00000000-0000-7000-8000-' || lpad(to_hex(${n}), 12, '0'))::uuid`;
 const threadSql = (n: string) => `('00000000-0000-4000-8000-' || lpad(to_hex(${n}), 12, '0'))::uuid`;
@@ -250,7 +246,7 @@ async function main(): Promise<void> {
     if (!keep) await scratch.drop();
     else log(`kept database ${name}`);
   }
-  writeResults('scaling', results, { command: `node --import tsx bench/lib/scaling-evidence.ts${argv.length > 0 ? ` ${argv.join(' ')}` : ''}`, machine, report });
+  writeResults('scaling', results, { command: `node --import tsx bench/lib/scaling-evidence.ts${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`, machine, report });
 }
 
 await main();
