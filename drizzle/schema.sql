@@ -234,6 +234,8 @@ CREATE TABLE thread_store.thread_items (
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 )
 PARTITION BY HASH (thread_id);
+ALTER TABLE ONLY thread_store.thread_items ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items FORCE ROW LEVEL SECURITY;
 
@@ -647,6 +649,8 @@ CREATE TABLE thread_store.thread_items_p00 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p00 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p00 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p00 FORCE ROW LEVEL SECURITY;
 
@@ -668,6 +672,8 @@ CREATE TABLE thread_store.thread_items_p01 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p01 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p01 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p01 FORCE ROW LEVEL SECURITY;
 
@@ -689,6 +695,8 @@ CREATE TABLE thread_store.thread_items_p02 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p02 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p02 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p02 FORCE ROW LEVEL SECURITY;
 
@@ -710,6 +718,8 @@ CREATE TABLE thread_store.thread_items_p03 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p03 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p03 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p03 FORCE ROW LEVEL SECURITY;
 
@@ -731,6 +741,8 @@ CREATE TABLE thread_store.thread_items_p04 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p04 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p04 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p04 FORCE ROW LEVEL SECURITY;
 
@@ -752,6 +764,8 @@ CREATE TABLE thread_store.thread_items_p05 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p05 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p05 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p05 FORCE ROW LEVEL SECURITY;
 
@@ -773,6 +787,8 @@ CREATE TABLE thread_store.thread_items_p06 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p06 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p06 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p06 FORCE ROW LEVEL SECURITY;
 
@@ -794,6 +810,8 @@ CREATE TABLE thread_store.thread_items_p07 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p07 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p07 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p07 FORCE ROW LEVEL SECURITY;
 
@@ -815,6 +833,8 @@ CREATE TABLE thread_store.thread_items_p08 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p08 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p08 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p08 FORCE ROW LEVEL SECURITY;
 
@@ -836,6 +856,8 @@ CREATE TABLE thread_store.thread_items_p09 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p09 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p09 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p09 FORCE ROW LEVEL SECURITY;
 
@@ -857,6 +879,8 @@ CREATE TABLE thread_store.thread_items_p10 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p10 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p10 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p10 FORCE ROW LEVEL SECURITY;
 
@@ -878,6 +902,8 @@ CREATE TABLE thread_store.thread_items_p11 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p11 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p11 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p11 FORCE ROW LEVEL SECURITY;
 
@@ -899,6 +925,8 @@ CREATE TABLE thread_store.thread_items_p12 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p12 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p12 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p12 FORCE ROW LEVEL SECURITY;
 
@@ -920,6 +948,8 @@ CREATE TABLE thread_store.thread_items_p13 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p13 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p13 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p13 FORCE ROW LEVEL SECURITY;
 
@@ -941,6 +971,8 @@ CREATE TABLE thread_store.thread_items_p14 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p14 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p14 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p14 FORCE ROW LEVEL SECURITY;
 
@@ -962,6 +994,8 @@ CREATE TABLE thread_store.thread_items_p15 (
     byte_size integer NOT NULL,
     CONSTRAINT thread_items_payload_present CHECK (((payload IS NOT NULL) OR (raw_line IS NOT NULL)))
 );
+ALTER TABLE ONLY thread_store.thread_items_p15 ALTER COLUMN payload SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_items_p15 ALTER COLUMN raw_line SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_items_p15 FORCE ROW LEVEL SECURITY;
 
@@ -977,6 +1011,8 @@ CREATE TABLE thread_store.thread_search (
     body text NOT NULL,
     words text NOT NULL
 );
+ALTER TABLE ONLY thread_store.thread_search ALTER COLUMN body SET COMPRESSION lz4;
+ALTER TABLE ONLY thread_store.thread_search ALTER COLUMN words SET COMPRESSION lz4;
 
 ALTER TABLE ONLY thread_store.thread_search FORCE ROW LEVEL SECURITY;
 

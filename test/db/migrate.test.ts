@@ -128,6 +128,45 @@ describe('schema', () => {
     expect(partitions).toBeGreaterThan(4);
   });
 
+  it('compresses large line and search values with lz4 where the server has it, else keeps pglz', async () => {
+    const lz4 = await owner
+      .transaction(async (tx) => {
+        await tx.query("SET LOCAL default_toast_compression = 'lz4'");
+        return true;
+      })
+      .catch(() => false);
+    const tenant = randomUUID();
+    const thread = randomUUID();
+    const { columns, stored } = await owner.transaction(
+      async (tx) => {
+        const columns = await tx.query<{ relname: string; attname: string; compression: string }>(
+          `SELECT c.relname, a.attname, a.attcompression::text AS compression
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            WHERE (c.oid = 'thread_store.thread_search'::regclass AND a.attname IN ('body', 'words'))
+               OR ((c.oid = 'thread_store.thread_items'::regclass
+                    OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'thread_store.thread_items'::regclass))
+                   AND a.attname IN ('payload', 'raw_line'))`,
+        );
+        // A value past the TOAST threshold, compressible: the method it was stored with.
+        await tx.query(
+          `INSERT INTO thread_store.thread_items (tenant_id, thread_id, seq, type, ts, payload, raw_line, byte_size)
+           VALUES ($1, $2, 0, 'response_item', '2026-01-01T00:00:00.000Z', jsonb_build_object('output', repeat('the parser returns null ', 2000)), repeat('x ', 20000), 1)`,
+          [tenant, thread],
+        );
+        const stored = await tx.query<{ payload: string | null; raw: string | null }>(
+          'SELECT pg_column_compression(payload) AS payload, pg_column_compression(raw_line) AS raw FROM thread_store.thread_items WHERE tenant_id = $1 AND thread_id = $2',
+          [tenant, thread],
+        );
+        return { columns: columns.rows, stored: stored.rows[0]! };
+      },
+      { tenantId: tenant },
+    );
+    // The parent, its 16 partitions (2 columns each) and thread_search's 2.
+    expect(columns).toHaveLength(2 * 17 + 2);
+    for (const c of columns) expect(`${c.relname}.${c.attname}=${c.compression}`).toBe(`${c.relname}.${c.attname}=${lz4 ? 'l' : ''}`);
+    expect(stored).toEqual(lz4 ? { payload: 'lz4', raw: 'lz4' } : { payload: 'pglz', raw: 'pglz' });
+  });
+
   it('enables and forces row-level security on every table and partition that holds tenant data', async () => {
     const { rows } = await owner.withSession((s) =>
       s.query<{ relname: string; rls: boolean; forced: boolean; policies: number; tenant_column: boolean }>(
