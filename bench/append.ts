@@ -180,6 +180,9 @@ async function openLiveThreads(service: ThreadStoreService, n: number, tenantPer
   await runFor(n, WARMUP_MS, async (i, until) => {
     while (nowMs() < until) await threads[i]!.append([item()]);
   });
+  // Every round starts with the search index caught up (libraryPhase folds after each phase too):
+  // otherwise the warm-up's text joins the first round's and its fold lands inside that round only.
+  await service.flushSearchIndex();
   return threads;
 }
 
