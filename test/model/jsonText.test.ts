@@ -1,6 +1,9 @@
 // The append path's JSON serializer (model/jsonText.ts) writes exactly what JSON.stringify writes,
 // and the quick "certainly storable" check of model/jsonValue.ts answers exactly what the full walk
 // answers — for arbitrary values, including the ones each leaves to the slow path.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringifyJson } from '../../src/model/jsonText.js';
@@ -49,6 +52,22 @@ describe('stringifyJson', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('writes every line of both real Codex samples (0.169, 0.171) and the upstream snippets exactly as JSON.stringify does', () => {
+    const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    const files = ['codex-home-sample', 'codex-home-sample-0171', 'codex-snippets'].flatMap((d) => walk(join(fixtures, d))).filter((f) => /\.jsonl?$/.test(f));
+    let lines = 0;
+    for (const file of files) {
+      const texts = file.endsWith('.jsonl') ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '') : [readFileSync(file, 'utf8')];
+      for (const text of texts) {
+        const value: unknown = JSON.parse(text);
+        expect(stringifyJson(value)).toBe(JSON.stringify(value));
+        lines++;
+      }
+    }
+    expect(lines).toBe(1902);
   });
 
   it('answers deep values and what JSON.stringify refuses the same way', () => {
