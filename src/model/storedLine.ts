@@ -30,8 +30,9 @@ export function isJsonbSafe(json: string): boolean {
 }
 
 /**
- * JSON.stringify (model/jsonText.ts: the same text, faster) that cannot throw a plain error: parseRolloutLine has checked the shape, so a
- * failure here is a value that changed under us (a getter, a toJSON) — still the caller's input.
+ * JSON.stringify (through model/jsonText.ts: the same text, faster) that cannot throw a plain
+ * error: parseRolloutLine has checked the shape, so a failure here is a value that changed under us
+ * (a getter, a toJSON) — still the caller's input.
  */
 export function stringifyLine(value: unknown, where: string): string {
   try {

@@ -83,7 +83,7 @@ export function searchTextOf(line: RolloutLine): string | null {
   }
   const text = texts.length === 1 ? texts[0]! : texts.join('\n');
   if (text === '') return null;
-  // Each pass only when needed: this runs for every message on the acknowledgement path.
+  // Each pass only when needed: this runs for every committed message (the writer hands it to the search indexer).
   const mapped = text.includes('\u0000') || text.includes('\u001e') ? text.replace(/[\u0000\u001e]/g, '\ufffd') : text;
   return mapped.isWellFormed() ? mapped : mapped.toWellFormed();
 }
