@@ -13,6 +13,8 @@ import type { ThreadStore } from '../../src/store/ThreadStore.js';
 import { LiveThread } from '../../src/live/LiveThread.js';
 import { createParamsFromMeta, FIXTURE, loadFixture } from '../contract/fixtures.js';
 import { responseMessage, useOwnServices, type OwnService } from '../live/helpers.js';
+import { importCodexHome } from '../../src/codex/import/index.js';
+import { SAMPLES } from '../codex/helpers.js';
 
 const file = useOwnServices();
 const META = loadFixture(FIXTURE.interruptFail).meta;
@@ -89,6 +91,45 @@ describe('search index (folded behind the acknowledgement)', () => {
     await next.service.flushSearchIndex();
     expect(await foldState(next, tenantId, live.threadId)).toMatchObject({ docs: 1 });
     expect((await hits(store, 'okapi')).map((h) => h.id)).toEqual([live.threadId]);
+  });
+
+  it.each(SAMPLES)('an import of the $version sample folds from the texts it read exactly what the database would fold from the stored lines', async ({ home }) => {
+    const own = await file.own(NO_BACKGROUND_FOLD);
+    const tenantId = randomUUID();
+    const report = await importCodexHome({ store: own.service.forTenant(tenantId), codexHome: home });
+    expect(report.threads.imported).toBeGreaterThan(5);
+    const rows = await own.db.transaction(
+      async (tx) =>
+        (
+          await tx.query<{ thread_id: string; docs: number; body_same: boolean; words_same: boolean; covers_last: boolean; expected_body: boolean }>(
+            `WITH expected AS (
+               SELECT thread_id, max(seq) AS last_seq, string_agg(body, E'\x1e' ORDER BY seq) AS body
+                 FROM (SELECT thread_id, seq, thread_store.search_text(type, payload, raw_line) AS body
+                         FROM thread_store.thread_items WHERE tenant_id = $1 AND seq >= 0) l
+                GROUP BY thread_id
+             )
+             SELECT e.thread_id, count(d.*)::int AS docs, e.body IS NOT NULL AS expected_body,
+                    coalesce(max(d.body) = e.body, e.body IS NULL) AS body_same,
+                    coalesce((SELECT array_agg(w ORDER BY w) FROM regexp_split_to_table(btrim(max(d.words)), ' ') w)
+                             = (SELECT array_agg(w ORDER BY w) FROM regexp_split_to_table(btrim(thread_store.search_words(e.body)), ' ') w), e.body IS NULL) AS words_same,
+                    (SELECT t.search_seq = e.last_seq FROM thread_store.threads t WHERE t.tenant_id = $1 AND t.id = e.thread_id) AS covers_last
+               FROM expected e LEFT JOIN thread_store.thread_search d ON d.tenant_id = $1 AND d.thread_id = e.thread_id
+              GROUP BY e.thread_id, e.body, e.last_seq`,
+            [tenantId],
+          )
+        ).rows,
+      { tenantId, operation: 'test' },
+    );
+    expect(rows.filter((r) => r.expected_body).length).toBeGreaterThan(5);
+    for (const r of rows) {
+      expect({ thread: r.thread_id, docs: r.docs, body: r.body_same, words: r.words_same, searchSeq: r.covers_last }).toEqual({
+        thread: r.thread_id,
+        docs: r.expected_body ? 1 : 0,
+        body: true,
+        words: true,
+        searchSeq: true,
+      });
+    }
   });
 
   it('deleting a thread removes its documents; other threads keep theirs', async () => {

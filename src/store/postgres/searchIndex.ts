@@ -128,6 +128,36 @@ export async function foldNow(tx: SqlExecutor, tenantId: string, threadIds: read
   }
 }
 
+/** The search texts of a thread's lines first..last (every line ≥ 0 in that range, in seq order) that the caller holds. */
+export interface HeldTexts {
+  first: number;
+  last: number;
+  texts: string[];
+}
+
+/**
+ * Fold one thread inside the caller's transaction (one tenant) from texts it holds — an import,
+ * which reads every line anyway: FOLD_TEXTS with the word summary made here, ~5× cheaper than the
+ * database's own fold (search_text and search_words in SQL: 1.7 s for 10,000 1 KB messages). When
+ * the held lines do not continue what is folded, or stored lines remain after them, the database
+ * folds from the stored lines (foldNow), so the outcome is the same either way.
+ */
+export async function foldHeldNow(tx: SqlExecutor, tenantId: string, threadId: string, held: HeldTexts | null, lastSeq: number, layout: DatabaseLayout = 'single'): Promise<void> {
+  if (layout !== 'single') return; // see searchDocumentsOn
+  if (held !== null) {
+    const { rows } = await tx.query<{ state: FoldState }>(FOLD_TEXTS.text, [
+      [tenantId],
+      [threadId],
+      [held.first],
+      [held.last],
+      [held.texts.length === 0 ? null : held.texts.join(RECORD_SEPARATOR)],
+      [searchWords(held.texts)],
+    ]);
+    if (rows[0]?.state === 'done' && held.last >= lastSeq) return;
+  }
+  await foldNow(tx, tenantId, [threadId], layout);
+}
+
 export interface SearchIndexerOptions {
   /** A fold round runs no sooner than this after its first thread was marked (ms): folds of many commits share statements. */
   foldDelayMs: number;

@@ -25,7 +25,8 @@ import {
 import { enforceTenantQuota } from './quota.js';
 import { refreshResumePoints } from './resumePoint.js';
 import { checkpointRow } from './rowLists.js';
-import { foldNow } from './searchIndex.js';
+import { foldHeldNow, type HeldTexts } from './searchIndex.js';
+import { searchTextOf } from '../shared/preparedItem.js';
 import { findThreadRow } from './threadLookup.js';
 import { rowToThread, type ThreadRowRecord } from './threadRow.js';
 
@@ -98,6 +99,10 @@ async function historyOf(tx: SqlExecutor, tenantId: string, threadId: string, af
 }
 
 class PostgresImportUnit implements ThreadImportUnit {
+  /** The search texts of the lines this unit inserted (finish folds them); null when none, or not in seq order. */
+  private held: HeldTexts | null = null;
+  private heldInOrder = true;
+
   constructor(
     private readonly tx: SqlExecutor,
     private readonly tenantId: string,
@@ -116,11 +121,21 @@ class PostgresImportUnit implements ThreadImportUnit {
   }
 
   clear(): Promise<void> {
+    this.held = null;
+    this.heldInOrder = true;
     return clearImportedRows(this.tx, this.tenantId, this.threadId);
   }
 
   async insertLines(lines: readonly TransferLine[], fallbackTime: string): Promise<void> {
     await insertImportedItems(this.tx, this.tenantId, this.threadId, [...lines], this.layout);
+    for (const { seq, item } of lines) {
+      if (seq < 0) continue; // detached rows of a fork: never in a search document
+      if (this.held !== null && seq <= this.held.last) this.heldInOrder = false;
+      this.held ??= { first: seq, last: seq, texts: [] };
+      this.held.last = seq;
+      const text = searchTextOf(item.line);
+      if (text !== null) this.held.texts.push(text);
+    }
     const checkpoints: CheckpointInsert[] = [];
     for (const { seq, item } of lines) {
       if (seq >= 0 && item.type === 'compacted') checkpoints.push(checkpointRow(this.tenantId, this.threadId, seq, item.line, fallbackTime));
@@ -141,7 +156,7 @@ class PostgresImportUnit implements ThreadImportUnit {
     await refreshResumePoints(this.tx, this.tenantId, [thread.threadId]);
     // Its text into the search index now, in the same transaction: an imported thread is searched
     // through its documents from the start, not line by line.
-    await foldNow(this.tx, this.tenantId, [thread.threadId], this.layout);
+    await foldHeldNow(this.tx, this.tenantId, thread.threadId, this.heldInOrder ? this.held : null, thread.lastSeq, this.layout);
     if (options.spawnEdge) {
       await upsertImportedSpawnEdge(this.tx, this.tenantId, { ...options.spawnEdge, childThreadId: thread.threadId, createdAt: thread.createdAt });
     }
