@@ -4,7 +4,8 @@
 // native regex scan tells (~0.5 ns per character), and then the JSON is the string in quotes. Plain
 // objects and arrays are walked here; anything else — BigInt, toJSON (Date), boxed primitives, Map,
 // class instances, nesting deeper than FAST_DEPTH — is left to JSON.stringify whole, so its rules
-// apply unchanged. test/model/jsonText.test.ts holds the two to the same text (property test).
+// apply unchanged. test/model/jsonText.test.ts holds the two to the same text (property test). On
+// an engine whose JSON.stringify is fast itself (V8 13.8+, below) the engine's is used.
 
 /** Containers deeper than this are left to JSON.stringify (which also reports cycles). */
 const FAST_DEPTH = 64;
@@ -62,8 +63,21 @@ function write(value: unknown, depth: number): string | undefined | typeof NATIV
   return `${out}}`;
 }
 
-/** Exactly JSON.stringify(value): the same text, or undefined, or the same error. */
-export function stringifyJson(value: unknown): string | undefined {
+/** JSON.stringify(value) through the walk above: the same text, or undefined, or the same error. */
+export function stringifyJsonInJs(value: unknown): string | undefined {
   const text = write(value, FAST_DEPTH);
   return text === NATIVE ? JSON.stringify(value) : text;
+}
+
+/**
+ * From V8 13.8 on (Chrome 138, Node 25) JSON.stringify scans strings with SIMD and has its own
+ * fast path for plain data ("How we made JSON.stringify more than twice as fast", v8.dev,
+ * 2025-08-04): there the engine is the faster of the two, so it is used directly.
+ */
+const [V8_MAJOR = 0, V8_MINOR = 0] = process.versions.v8.split('.').map(Number);
+const ENGINE_IS_FAST = V8_MAJOR > 13 || (V8_MAJOR === 13 && V8_MINOR >= 8);
+
+/** Exactly JSON.stringify(value): the same text, or undefined, or the same error. */
+export function stringifyJson(value: unknown): string | undefined {
+  return ENGINE_IS_FAST ? JSON.stringify(value) : stringifyJsonInJs(value);
 }
