@@ -15,6 +15,7 @@ import { createParamsFromMeta, FIXTURE, loadFixture } from '../contract/fixtures
 import { responseMessage, useOwnServices, type OwnService } from '../live/helpers.js';
 import { importCodexHome } from '../../src/codex/import/index.js';
 import { SAMPLES } from '../codex/helpers.js';
+import { foldHeldNow } from '../../src/store/postgres/searchIndex.js';
 
 const file = useOwnServices();
 const META = loadFixture(FIXTURE.interruptFail).meta;
@@ -130,6 +131,27 @@ describe('search index (folded behind the acknowledgement)', () => {
         searchSeq: true,
       });
     }
+  });
+
+  it('held texts that do not continue what is folded are not written: the database folds the stored lines instead', async () => {
+    const own = await file.own(NO_BACKGROUND_FOLD);
+    const tenantId = randomUUID();
+    const store = own.service.forTenant(tenantId);
+    const live = await LiveThread.create(store, createParamsFromMeta(META, { threadId: newUuidV7() }));
+    await live.append([said('an okapi first')]);
+    await own.service.flushSearchIndex();
+    await live.append([said('then a narwhal')]);
+    await live.flush();
+    const { lastSeq } = await foldState(own, tenantId, live.threadId);
+    // Held texts claiming to start at seq 0 again, and wrong: the fold must not take them.
+    await own.db.transaction((tx) => foldHeldNow(tx, tenantId, live.threadId, { first: 0, last: lastSeq, texts: ['a wrong text'] }, lastSeq), { tenantId, operation: 'test' });
+    const bodies = await own.db.transaction(
+      async (tx) => (await tx.query<{ body: string }>('SELECT body FROM thread_store.thread_search WHERE tenant_id = $1 AND thread_id = $2 ORDER BY first_seq', [tenantId, live.threadId])).rows.map((r) => r.body),
+      { tenantId, operation: 'test' },
+    );
+    expect(bodies).toEqual(['an okapi first', 'then a narwhal']);
+    expect(await foldState(own, tenantId, live.threadId)).toMatchObject({ docs: 2, searchSeq: lastSeq });
+    await live.shutdown();
   });
 
   it('deleting a thread removes its documents; other threads keep theirs', async () => {

@@ -98,10 +98,15 @@ async function historyOf(tx: SqlExecutor, tenantId: string, threadId: string, af
   return rows.map((r) => ({ seq: r.vseq, line: r.line }));
 }
 
+/** Most search text an import holds for one thread; a thread with more is folded by the database from its stored lines. */
+const MAX_HELD_TEXT_CHARS = 32 * 1024 * 1024;
+
 class PostgresImportUnit implements ThreadImportUnit {
-  /** The search texts of the lines this unit inserted (finish folds them); null when none, or not in seq order. */
+  /** The search texts of the lines this unit inserted (finish folds them); null when none. */
   private held: HeldTexts | null = null;
-  private heldInOrder = true;
+  private heldChars = 0;
+  /** False once lines came out of seq order or the text outgrew MAX_HELD_TEXT_CHARS: then the database folds. */
+  private heldUsable = true;
 
   constructor(
     private readonly tx: SqlExecutor,
@@ -122,20 +127,25 @@ class PostgresImportUnit implements ThreadImportUnit {
 
   clear(): Promise<void> {
     this.held = null;
-    this.heldInOrder = true;
+    this.heldChars = 0;
+    this.heldUsable = true;
     return clearImportedRows(this.tx, this.tenantId, this.threadId);
   }
 
   async insertLines(lines: readonly TransferLine[], fallbackTime: string): Promise<void> {
     await insertImportedItems(this.tx, this.tenantId, this.threadId, [...lines], this.layout);
     for (const { seq, item } of lines) {
-      if (seq < 0) continue; // detached rows of a fork: never in a search document
-      if (this.held !== null && seq <= this.held.last) this.heldInOrder = false;
+      if (seq < 0 || !this.heldUsable) continue; // detached rows of a fork: never in a search document
+      if (this.held !== null && seq <= this.held.last) this.heldUsable = false;
       this.held ??= { first: seq, last: seq, texts: [] };
       this.held.last = seq;
       const text = searchTextOf(item.line);
-      if (text !== null) this.held.texts.push(text);
+      if (text === null) continue;
+      this.held.texts.push(text);
+      this.heldChars += text.length;
+      if (this.heldChars > MAX_HELD_TEXT_CHARS) this.heldUsable = false;
     }
+    if (!this.heldUsable) this.held = null;
     const checkpoints: CheckpointInsert[] = [];
     for (const { seq, item } of lines) {
       if (seq >= 0 && item.type === 'compacted') checkpoints.push(checkpointRow(this.tenantId, this.threadId, seq, item.line, fallbackTime));
@@ -156,7 +166,7 @@ class PostgresImportUnit implements ThreadImportUnit {
     await refreshResumePoints(this.tx, this.tenantId, [thread.threadId]);
     // Its text into the search index now, in the same transaction: an imported thread is searched
     // through its documents from the start, not line by line.
-    await foldHeldNow(this.tx, this.tenantId, thread.threadId, this.heldInOrder ? this.held : null, thread.lastSeq, this.layout);
+    await foldHeldNow(this.tx, this.tenantId, thread.threadId, this.held, thread.lastSeq, this.layout);
     if (options.spawnEdge) {
       await upsertImportedSpawnEdge(this.tx, this.tenantId, { ...options.spawnEdge, childThreadId: thread.threadId, createdAt: thread.createdAt });
     }
