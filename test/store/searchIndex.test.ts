@@ -133,6 +133,36 @@ describe('search index (folded behind the acknowledgement)', () => {
     }
   });
 
+  it('one fold round writes each thread exactly its own lines, also when a thread between them has no text', async () => {
+    const own = await file.own(NO_BACKGROUND_FOLD);
+    const tenantId = randomUUID();
+    const store = own.service.forTenant(tenantId);
+    const open = () => LiveThread.create(store, createParamsFromMeta(META, { threadId: newUuidV7() }));
+    const [a, b, c] = [await open(), await open(), await open()];
+    const event: RolloutLine = { type: 'event_msg', payload: { type: 'agent_reasoning', text: 'not searchable' } };
+    // Quotes, backslashes and newlines: what an escaping driver would have to rewrite.
+    await Promise.all([
+      a.append([said('a "one"\\path'), said('a two\nline')]),
+      b.append([event]),
+      c.append([said('c one'), event, said('c "two"'), said('c three \\')]),
+    ]);
+    await own.service.flushSearchIndex();
+    const docs = await own.db.transaction(
+      async (tx) =>
+        (await tx.query<{ thread_id: string; body: string }>('SELECT thread_id, body FROM thread_store.thread_search WHERE tenant_id = $1', [tenantId])).rows,
+      { tenantId, operation: 'test' },
+    );
+    const byThread = new Map(docs.map((d) => [d.thread_id, d.body]));
+    expect(byThread.get(a.threadId)).toBe('a "one"\\path\x1ea two\nline');
+    expect(byThread.has(b.threadId)).toBe(false);
+    expect(byThread.get(c.threadId)).toBe('c one\x1ec "two"\x1ec three \\');
+    for (const t of [a, b, c]) {
+      const state = await foldState(own, tenantId, t.threadId);
+      expect(state.searchSeq).toBe(state.lastSeq);
+      await t.shutdown();
+    }
+  });
+
   it('held texts that do not continue what is folded are not written: the database folds the stored lines instead', async () => {
     const own = await file.own(NO_BACKGROUND_FOLD);
     const tenantId = randomUUID();

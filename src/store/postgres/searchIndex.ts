@@ -67,17 +67,23 @@ export const FOLD: NamedStatement = {
 
 /**
  * Fold lines whose text the writer handed over: per thread ($1 tenant, $2 thread) the seqs $3..$4,
- * their text $5 (NULL when none of them has any) and its word summary $6. Written only where the
- * thread's search_seq is $3 - 1 (the lines continue what is folded); 'stale' otherwise (someone
- * folded past them, or there are older unfolded lines: the database must fold those itself), and
- * 'busy' / 'gone' as for FOLD.
+ * $7 lines of text (0 when none of them has any) and their word summary $6. The lines' texts of
+ * every thread travel as ONE text $5, joined by U+001E in thread order (a text never holds one:
+ * searchTextOf maps it to U+FFFD): as a text[] each element would be quoted and escaped by the
+ * driver, character by character — for code-like text with quotes and backslashes that cost more
+ * than the rest of the fold. Written only where the thread's search_seq is $3 - 1 (the lines
+ * continue what is folded); 'stale' otherwise (someone folded past them, or there are older
+ * unfolded lines: the database must fold those itself), and 'busy' / 'gone' as for FOLD.
  */
 const FOLD_TEXTS: NamedStatement = {
-  name: 'thread_store_search_fold_texts_v1',
+  name: 'thread_store_search_fold_texts_v2',
   genericPlan: true,
   text: `WITH x AS (
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
-             AS x(tenant_id, id, first_seq, last_seq, body, words)
+           SELECT x.tenant_id, x.id, x.first_seq, x.last_seq, x.words, x.n, (sum(x.n) OVER (ORDER BY x.ord) - x.n)::int AS before
+             FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[], $6::text[], $7::int[]) WITH ORDINALITY
+                    AS x(tenant_id, id, first_seq, last_seq, words, n, ord)
+         ), lines AS (
+           SELECT string_to_array($5::text, E'\x1e') AS a
          ), q AS (
            SELECT t.tenant_id, t.id, coalesce(t.search_seq, -1) = x.first_seq - 1 AS fits FROM thread_store.threads t
              JOIN x ON t.tenant_id = x.tenant_id AND t.id = x.id
@@ -85,8 +91,9 @@ const FOLD_TEXTS: NamedStatement = {
            FOR NO KEY UPDATE OF t SKIP LOCKED
          ), docs AS (
            INSERT INTO thread_store.thread_search (tenant_id, thread_id, first_seq, last_seq, body, words)
-           SELECT x.tenant_id, x.id, x.first_seq, x.last_seq, x.body, x.words
-             FROM x JOIN q ON q.tenant_id = x.tenant_id AND q.id = x.id WHERE q.fits AND x.body IS NOT NULL
+           SELECT x.tenant_id, x.id, x.first_seq, x.last_seq,
+                  array_to_string((SELECT a FROM lines)[x.before + 1 : x.before + x.n], E'\x1e'), x.words
+             FROM x JOIN q ON q.tenant_id = x.tenant_id AND q.id = x.id WHERE q.fits AND x.n > 0
          ), upd AS (
            UPDATE thread_store.threads t SET search_seq = x.last_seq
              FROM x JOIN q ON q.tenant_id = x.tenant_id AND q.id = x.id
@@ -98,6 +105,21 @@ const FOLD_TEXTS: NamedStatement = {
                      WHEN q.fits THEN 'done' ELSE 'stale' END AS state
            FROM x LEFT JOIN q ON q.tenant_id = x.tenant_id AND q.id = x.id`,
 };
+
+/** FOLD_TEXTS's parameters for these threads' held lines (see there). */
+function foldTextsParams(held: readonly { ref: ThreadRef; first: number; last: number; texts: readonly string[] }[]): unknown[] {
+  const all: string[] = [];
+  for (const h of held) for (const t of h.texts) all.push(t);
+  return [
+    held.map((h) => h.ref.tenantId),
+    held.map((h) => h.ref.threadId),
+    held.map((h) => h.first),
+    held.map((h) => h.last),
+    all.join(RECORD_SEPARATOR),
+    held.map((h) => searchWords(h.texts)),
+    held.map((h) => h.texts.length),
+  ];
+}
 
 type FoldState = 'gone' | 'busy' | 'more' | 'done' | 'stale';
 
@@ -145,14 +167,7 @@ export interface HeldTexts {
 export async function foldHeldNow(tx: SqlExecutor, tenantId: string, threadId: string, held: HeldTexts | null, lastSeq: number, layout: DatabaseLayout = 'single'): Promise<void> {
   if (layout !== 'single') return; // see searchDocumentsOn
   if (held !== null) {
-    const { rows } = await tx.query<{ state: FoldState }>(FOLD_TEXTS.text, [
-      [tenantId],
-      [threadId],
-      [held.first],
-      [held.last],
-      [held.texts.length === 0 ? null : held.texts.join(RECORD_SEPARATOR)],
-      [searchWords(held.texts)],
-    ]);
+    const { rows } = await tx.query<{ state: FoldState }>(FOLD_TEXTS.text, foldTextsParams([{ ref: { tenantId, threadId }, ...held }]));
     if (rows[0]?.state === 'done' && held.last >= lastSeq) return;
   }
   await foldNow(tx, tenantId, [threadId], layout);
@@ -308,14 +323,7 @@ export class SearchIndexer {
     try {
       for (let i = 0; i < texts.length; i += FOLD_THREADS_PER_STATEMENT) {
         const chunk = texts.slice(i, i + FOLD_THREADS_PER_STATEMENT);
-        const rows = await this.run(chunk.map((p) => p.ref), FOLD_TEXTS, [
-          chunk.map((p) => p.ref.tenantId),
-          chunk.map((p) => p.ref.threadId),
-          chunk.map((p) => p.first),
-          chunk.map((p) => p.last),
-          chunk.map((p) => (p.texts.length === 0 ? null : p.texts.join(RECORD_SEPARATOR))),
-          chunk.map((p) => searchWords(p.texts)),
-        ]);
+        const rows = await this.run(chunk.map((p) => p.ref), FOLD_TEXTS, foldTextsParams(chunk));
         const byKey = new Map(chunk.map((p) => [`${p.ref.tenantId}:${p.ref.threadId}`, p]));
         for (const row of rows) {
           const held = byKey.get(`${row.tenant_id}:${row.id}`);
