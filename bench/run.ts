@@ -6,12 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['append', 'idle', 'resume', 'list', 'import', 'load', 'peers'];
+const BENCHES = ['append', 'idle', 'resume', 'list', 'import', 'load', 'peers', 'heavy'];
 const [name, ...rest] = process.argv.slice(2);
 const names = name && !name.startsWith('-') ? [name] : BENCHES;
 const args = name && !name.startsWith('-') ? rest : process.argv.slice(2);
 /** Benches that import the peers of bench/package.json. */
-const NEEDS_PEERS = new Set(['peers']);
+const NEEDS_PEERS = new Set(['peers', 'heavy']);
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 if (names.some((n) => NEEDS_PEERS.has(n)) && !existsSync(`${benchDir}node_modules/@mastra/pg/package.json`)) {
   process.stderr.write('bench: installing the peers of bench/package.json into bench/node_modules (first peers run)\n');
