@@ -1,7 +1,8 @@
 // Heavier messages than the peers bench's 1 KB prose: 64 threads (one tenant each) appending 8 KB
 // of code-like text (quotes, backslashes, a newline every ~60 characters — an assistant message with
-// a code block) 10 messages per call, through pg-thread-store's LiveThread, @mastra/pg's
-// saveMessages and the bare-table floor, same database, same run, interleaved run by run. Reports
+// a code block) 10 messages per call, through pg-thread-store's LiveThread (with and without search
+// documents), @mastra/pg's saveMessages and the bare-table floor, same database, same run,
+// interleaved run by run. Reports
 // msg/s (median and spread) and, for pg-thread-store, the rate with its search index folded. The
 // shape where content search costs most: a burst holds more than search.maxPendingBytes (32 MB) of
 // text, so a fold runs inside it.
@@ -63,20 +64,28 @@ async function run(system: AppendSystem, tenants: string[]): Promise<{ rate: num
 async function main(): Promise<void> {
   const bench = await createBenchDatabase('heavy');
   const service = await openThreadStore({ url: bench.url, role: null, maxConnections: POOL });
+  // The same store without search documents (search.documents: false): what content search costs.
+  const withoutDocuments = await openThreadStore({ url: bench.url, role: null, maxConnections: POOL, search: { documents: false } });
   const mastra = await openMastra(bench.url, POOL);
   await setupRawSchema(bench.raw);
   const results: BenchResult[] = [];
   try {
-    const systems = [threadStoreAppender(service, BATCH), mastraAppender(mastra, BATCH), rawAppender(bench.raw, BATCH)];
+    const noDocuments = threadStoreAppender(withoutDocuments, BATCH);
+    const systems = [
+      threadStoreAppender(service, BATCH),
+      { ...noDocuments, key: `store-nodocs-batch${BATCH}`, label: `${noDocuments.label}, search.documents false` },
+      mastraAppender(mastra, BATCH),
+      rawAppender(bench.raw, BATCH),
+    ];
     const rates = new Map<string, number[]>(systems.map((s) => [s.key, []]));
-    const settled: number[] = [];
+    const settled = new Map<string, number[]>(systems.map((s) => [s.key, []]));
     const tenants = Array.from({ length: THREADS }, () => randomUUID());
     for (const s of systems) await run(s, tenants); // warm-up
     for (let r = 0; r < RUNS; r++) {
       for (const s of systems) {
         const m = await run(s, tenants);
         rates.get(s.key)!.push(m.rate);
-        if (s.settle) settled.push(m.settledRate);
+        settled.get(s.key)!.push(m.settledRate);
       }
     }
     for (const s of systems) {
@@ -94,13 +103,14 @@ async function main(): Promise<void> {
         runs: RUNS,
         msgs_per_s: m.median,
         spread_msgs_per_s: m.spread,
-        ...(s.settle ? { msgs_per_s_search_folded: summarize(settled).median } : {}),
+        ...(s.key === `store-batch${BATCH}` ? { msgs_per_s_search_folded: summarize(settled.get(s.key)!).median } : {}),
       };
       results.push(row);
       if (json) printResult(row, true, ['system', 'batch', 'message_chars', 'msgs_per_s', 'spread_msgs_per_s', 'msgs_per_s_search_folded']);
     }
   } finally {
     await service.close();
+    await withoutDocuments.close();
     await mastra.close();
     await bench.drop(results, { parameters: { threads: THREADS, batch: BATCH, message_chars: CHARS, messages: MESSAGES, runs: RUNS, pool: POOL } });
   }
@@ -109,7 +119,14 @@ async function main(): Promise<void> {
     const store = by(`store-batch${BATCH}`);
     const ratio = (key: string) => formatRatio((store.msgs_per_s as number) / (by(key).msgs_per_s as number));
     let out = `\nheavy — ${THREADS} threads (one tenant each), ${BATCH} messages of ${formatNumber(CHARS)} code-like characters per call\n\n`;
-    out += renderTable(['pg-thread-store ÷', 'Mastra', 'raw SQL'], [['append', ratio(`mastra-batch${BATCH}`), ratio(`raw-batch${BATCH}`)]]);
+    const ratioOf = (ours: string, key: string) => formatRatio((by(ours).msgs_per_s as number) / (by(key).msgs_per_s as number));
+    out += renderTable(
+      ['pg-thread-store ÷', 'Mastra', 'raw SQL'],
+      [
+        ['append', ratio(`mastra-batch${BATCH}`), ratio(`raw-batch${BATCH}`)],
+        ['append, search.documents false', ratioOf(`store-nodocs-batch${BATCH}`, `mastra-batch${BATCH}`), ratioOf(`store-nodocs-batch${BATCH}`, `raw-batch${BATCH}`)],
+      ],
+    );
     out += '\n';
     out += renderTable(
       ['system', 'median', 'spread', 'notes'],

@@ -51,7 +51,8 @@ export interface OpenThreadStoreOptions {
   /**
    * Content search: when committed text is folded into indexed documents (searchable at once either
    * way): no sooner than foldDelayMs, after a pause of idleMs in this process's appends, at the
-   * latest maxFoldDelayMs (defaults 1 s, 200 ms, 10 s).
+   * latest maxFoldDelayMs or once maxPendingBytes of text wait (defaults 1 s, 200 ms, 10 s, 32 MB);
+   * `documents: false` writes no documents at all (searches then read the lines).
    */
   search?: Partial<SearchIndexerOptions>;
   limits?: Partial<ItemLimits>;
@@ -128,6 +129,7 @@ export function createService(db: Database, options: OpenThreadStoreOptions = {}
   const search = new SearchIndexer(db, { ...DEFAULT_SEARCH_INDEXER_OPTIONS, ...options.search }, () => writer.lastActivityAt);
   // The writer has every committed line in memory: hand their visible text to the indexer.
   writer.onCommit = (threads) => {
+    if (!search.writesDocuments) return;
     for (const t of threads) {
       if (t.items.length === 0) continue;
       search.add(t.state.tenantId, t.state.threadId, t.firstSeq, t.firstSeq + t.items.length - 1, t.items.map(({ item }) => searchTextOf(item.line)));

@@ -184,6 +184,34 @@ describe('search index (folded behind the acknowledgement)', () => {
     await live.shutdown();
   });
 
+  it('with search.documents false nothing is folded — appends, imports, a detached fork — and searches find the same', async () => {
+    const own = await file.own({ search: { documents: false, foldDelayMs: 0, idleMs: 0 } });
+    const tenantId = randomUUID();
+    const store = own.service.forTenant(tenantId);
+    const live = await LiveThread.create(store, createParamsFromMeta(META, { threadId: newUuidV7() }));
+    await live.append([said('a quokka in the text')]);
+    await live.shutdown();
+    const forkId = newUuidV7();
+    await store.forkThread({ sourceThreadId: live.threadId, newThreadId: forkId });
+    await store.deleteThread({ threadId: live.threadId });
+    const imported = await importCodexHome({ store, codexHome: SAMPLES[0]!.home });
+    expect(imported.threads.imported).toBeGreaterThan(5);
+    await own.service.flushSearchIndex();
+    const { docs, folded } = await own.db.transaction(
+      async (tx) => {
+        const d = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM thread_store.thread_search WHERE tenant_id = $1', [tenantId]);
+        const f = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM thread_store.threads WHERE tenant_id = $1 AND search_seq IS NOT NULL', [tenantId]);
+        return { docs: d.rows[0]!.n, folded: f.rows[0]!.n };
+      },
+      { tenantId, operation: 'test' },
+    );
+    expect({ docs, folded }).toEqual({ docs: 0, folded: 0 });
+    expect((await hits(store, 'QUOKKA')).map((h) => h.id)).toEqual([forkId]);
+    // A term of the imported sample is found too, read from its lines.
+    const sampleHits = await hits(store, 'the');
+    expect(sampleHits.length).toBeGreaterThan(3);
+  });
+
   it('deleting a thread removes its documents; other threads keep theirs', async () => {
     const own = await file.own(NO_BACKGROUND_FOLD);
     const tenantId = randomUUID();

@@ -71,7 +71,7 @@ export class PostgresThreadStore extends ThreadStoreBoundary {
   }
 
   [TRANSFER](): ThreadTransfer {
-    return new PostgresTransfer(this.runtime.db, this.tenantId);
+    return new PostgresTransfer(this.runtime.db, this.tenantId, this.runtime.search.writesDocuments);
   }
 
   defaultHistoryMode(): HistoryMode {
@@ -304,7 +304,7 @@ export class PostgresThreadStore extends ThreadStoreBoundary {
 
   protected async remove(threadId: string): Promise<void> {
     const layout = await this.runtime.db.layout();
-    await this.tx('deleteThread', (tx) => deleteThread(tx, this.tenantId, threadId, layout));
+    await this.tx('deleteThread', (tx) => deleteThread(tx, this.tenantId, threadId, layout, this.runtime.search.writesDocuments));
     const state = this.runtime.live.get(liveKey(this.tenantId, threadId));
     if (state) {
       state.closed = true;

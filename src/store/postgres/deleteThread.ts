@@ -11,14 +11,14 @@ import { foldNow } from './searchIndex.js';
 import { findThreadRow } from './threadLookup.js';
 import type { ThreadRowRecord } from './threadRow.js';
 
-export async function deleteThread(tx: SqlExecutor, tenantId: string, threadId: string, layout: DatabaseLayout = 'single'): Promise<void> {
+export async function deleteThread(tx: SqlExecutor, tenantId: string, threadId: string, layout: DatabaseLayout = 'single', searchDocuments = true): Promise<void> {
   const row = await findThreadRow(tx, tenantId, threadId, true);
   if (!row) throw new ThreadNotFoundError(threadId);
   const { rows: dependents } = await tx.query<ThreadRowRecord>(
     'SELECT * FROM thread_store.threads WHERE tenant_id = $1 AND history_base_thread_id = $2 FOR UPDATE',
     [tenantId, threadId],
   );
-  for (const fork of dependents) await detachFork(tx, tenantId, fork, layout);
+  for (const fork of dependents) await detachFork(tx, tenantId, fork, layout, searchDocuments);
   for (const table of ['thread_items', 'thread_checkpoints', 'thread_search'] as const) {
     await tx.query(`DELETE FROM thread_store.${table} WHERE tenant_id = $1 AND thread_id = $2`, [tenantId, threadId]);
   }
@@ -29,7 +29,7 @@ export async function deleteThread(tx: SqlExecutor, tenantId: string, threadId: 
 }
 
 /** Materialize the rows a fork inherits into the fork itself and cut its link to the base. */
-async function detachFork(tx: SqlExecutor, tenantId: string, fork: ThreadRowRecord, layout: DatabaseLayout): Promise<void> {
+async function detachFork(tx: SqlExecutor, tenantId: string, fork: ThreadRowRecord, layout: DatabaseLayout, searchDocuments: boolean): Promise<void> {
   const segments = (await historySegments(tx, tenantId, fork)).filter((s) => s.threadId !== fork.id);
   for (const s of segments) {
     await tx.query(
@@ -56,5 +56,5 @@ async function detachFork(tx: SqlExecutor, tenantId: string, fork: ThreadRowReco
   );
   // Standalone now, with the base's checkpoints among its own rows.
   await refreshResumePoints(tx, tenantId, [fork.id]);
-  await foldNow(tx, tenantId, [fork.id], layout);
+  if (searchDocuments) await foldNow(tx, tenantId, [fork.id], layout);
 }

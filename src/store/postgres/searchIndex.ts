@@ -174,6 +174,14 @@ export async function foldHeldNow(tx: SqlExecutor, tenantId: string, threadId: s
 }
 
 export interface SearchIndexerOptions {
+  /**
+   * Write search documents at all (default true). false: no fold ever runs — appends hand the
+   * indexer nothing, imports and deletes skip folding — and searchThreads reads every line of a
+   * tenant's threads after what was folded before (all of them on a new database): the same
+   * answers, slower as threads grow. For platforms that do not search message content; appends of
+   * large messages then cost about half (bench/README.md, "Heavier messages").
+   */
+  documents: boolean;
   /** A fold round runs no sooner than this after its first thread was marked (ms): folds of many commits share statements. */
   foldDelayMs: number;
   /** …and only once this process's appends have paused this long (ms): appends come first. */
@@ -184,7 +192,7 @@ export interface SearchIndexerOptions {
   maxPendingBytes: number;
 }
 
-export const DEFAULT_SEARCH_INDEXER_OPTIONS: SearchIndexerOptions = { foldDelayMs: 1000, idleMs: 200, maxFoldDelayMs: 10_000, maxPendingBytes: 32 * 1024 * 1024 };
+export const DEFAULT_SEARCH_INDEXER_OPTIONS: SearchIndexerOptions = { documents: true, foldDelayMs: 1000, idleMs: 200, maxFoldDelayMs: 10_000, maxPendingBytes: 32 * 1024 * 1024 };
 
 /** Lines of one thread the writer committed and the indexer holds: seqs first..last, their texts. */
 interface PendingText {
@@ -223,6 +231,11 @@ export class SearchIndexer {
     private readonly lastAppendAt: () => number = () => 0,
   ) {}
 
+  /** Whether this process writes search documents (SearchIndexerOptions.documents). */
+  get writesDocuments(): boolean {
+    return this.options.documents;
+  }
+
   private waiting(): boolean {
     return this.dirty.size > 0 || this.pending.size > 0;
   }
@@ -233,7 +246,7 @@ export class SearchIndexer {
 
   /** The database should fold this thread from its stored lines (lines this process did not commit). */
   markDirty(tenantId: string, threadId: string): void {
-    if (this.closed) return;
+    if (this.closed || !this.options.documents) return;
     this.noteWork();
     const key = `${tenantId}:${threadId}`;
     this.dropPending(key);
@@ -243,7 +256,7 @@ export class SearchIndexer {
 
   /** The writer committed seqs first..last of a thread with these texts (null: no visible text). */
   add(tenantId: string, threadId: string, first: number, last: number, texts: readonly (string | null)[]): void {
-    if (this.closed) return;
+    if (this.closed || !this.options.documents) return;
     const key = `${tenantId}:${threadId}`;
     if (this.dirty.has(key)) return; // the database folds it from the stored lines anyway
     this.noteWork();

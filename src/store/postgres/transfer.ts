@@ -113,7 +113,11 @@ class PostgresImportUnit implements ThreadImportUnit {
     private readonly tenantId: string,
     private readonly threadId: string,
     private readonly layout: DatabaseLayout,
-  ) {}
+    /** Fold the imported lines into search documents (SearchIndexerOptions.documents). */
+    private readonly fold: boolean,
+  ) {
+    this.heldUsable = fold;
+  }
 
   async target(): Promise<ImportTarget | null> {
     await lockImportTarget(this.tx, this.tenantId, this.threadId);
@@ -128,7 +132,7 @@ class PostgresImportUnit implements ThreadImportUnit {
   clear(): Promise<void> {
     this.held = null;
     this.heldChars = 0;
-    this.heldUsable = true;
+    this.heldUsable = this.fold;
     return clearImportedRows(this.tx, this.tenantId, this.threadId);
   }
 
@@ -166,7 +170,7 @@ class PostgresImportUnit implements ThreadImportUnit {
     await refreshResumePoints(this.tx, this.tenantId, [thread.threadId]);
     // Its text into the search index now, in the same transaction: an imported thread is searched
     // through its documents from the start, not line by line.
-    await foldHeldNow(this.tx, this.tenantId, thread.threadId, this.held, thread.lastSeq, this.layout);
+    if (this.fold) await foldHeldNow(this.tx, this.tenantId, thread.threadId, this.held, thread.lastSeq, this.layout);
     if (options.spawnEdge) {
       await upsertImportedSpawnEdge(this.tx, this.tenantId, { ...options.spawnEdge, childThreadId: thread.threadId, createdAt: thread.createdAt });
     }
@@ -179,6 +183,8 @@ export class PostgresTransfer implements ThreadTransfer {
   constructor(
     private readonly db: Database,
     readonly tenantId: string,
+    /** Imports fold their lines into search documents (SearchIndexerOptions.documents). */
+    private readonly searchDocuments = true,
   ) {
     // PGlite is one connection: its transactions run one after another anyway.
     this.parallelism = db.kind === 'embedded' ? 1 : 2;
@@ -199,7 +205,7 @@ export class PostgresTransfer implements ThreadTransfer {
 
   async importThread<T>(threadId: string, work: (unit: ThreadImportUnit) => Promise<T>): Promise<T> {
     const layout = await this.db.layout();
-    return this.tx('import', (tx) => work(new PostgresImportUnit(tx, this.tenantId, threadId, layout)));
+    return this.tx('import', (tx) => work(new PostgresImportUnit(tx, this.tenantId, threadId, layout, this.searchDocuments)));
   }
 
   exportThreads(ids: readonly string[] | null): Promise<{ threads: TransferThread[]; spawnEdges: SpawnEdge[] }> {
