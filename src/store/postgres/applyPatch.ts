@@ -113,8 +113,10 @@ export function buildPatchStatement(
   const from: string[] = [];
   if (clock === 'parked') {
     // Allocated by the statements buildPatchStatements puts before this one.
-    if (patch.updatedAt !== undefined) from.push(`(SELECT current_setting('thread_store.alloc_u')::timestamptz AS v) alloc_u`);
-    if (patch.updatedAt !== undefined) sets.push('updated_at = alloc_u.v');
+    if (patch.updatedAt !== undefined) {
+      from.push(`(SELECT current_setting('thread_store.alloc_u')::timestamptz AS v) alloc_u`);
+      sets.push('updated_at = alloc_u.v');
+    }
     if (patch.advanceRecencyAt !== undefined) from.push(`(SELECT current_setting('thread_store.alloc_r')::timestamptz AS v) alloc_r`);
   } else if (patch.updatedAt !== undefined) {
     const u = p(patch.updatedAt, 'timestamptz');
